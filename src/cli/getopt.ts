@@ -14,7 +14,9 @@ export interface GetoptResult {
   readonly operands: readonly string[];
 }
 
-export type GetoptOutcome = { readonly ok: true; readonly result: GetoptResult } | { readonly ok: false; readonly error: string };
+export type GetoptOutcome =
+  | { readonly ok: true; readonly result: GetoptResult }
+  | { readonly ok: false; readonly error: string };
 
 /**
  * Parses `argv` against `optstring` ("c:nq:" = -c takes an argument, -n does not).

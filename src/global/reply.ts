@@ -9,7 +9,24 @@
 
 export type OkCode = 211 | 214 | 220 | 221 | 235 | 250 | 251 | 252 | 334 | 354;
 export type TempCode = 421 | 432 | 450 | 451 | 452 | 453 | 454 | 455 | 458;
-export type PermCode = 500 | 501 | 502 | 503 | 504 | 521 | 530 | 534 | 535 | 538 | 550 | 551 | 552 | 553 | 554 | 555 | 556;
+export type PermCode =
+  | 500
+  | 501
+  | 502
+  | 503
+  | 504
+  | 521
+  | 530
+  | 534
+  | 535
+  | 538
+  | 550
+  | 551
+  | 552
+  | 553
+  | 554
+  | 555
+  | 556;
 
 /** An enhanced status code (RFC 3463) of class C. */
 export type Status<C extends '2' | '4' | '5'> = `${C}.${number}.${number}`;

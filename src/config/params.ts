@@ -1,0 +1,25 @@
+/**
+ * params: the registry of every parameter affix honours, one typed entry
+ * each, spread together from the owners' files. A misspelt name does not
+ * compile; `affix postconf -d` prints these defaults.
+ *
+ * Parameters affix does not (yet) honour are still known by name and
+ * default (postfix_defaults.ts), so a stock main.cf reads without warnings
+ * and `$name` references to them expand as in Postfix.
+ */
+import type { ParamSpec, ParamValue } from './param_types.ts';
+import { PARAMS_GLOBAL } from './params_global.ts';
+
+export const PARAMS = {
+  ...PARAMS_GLOBAL,
+} as const satisfies Record<string, ParamSpec<unknown>>;
+
+export type ParamName = keyof typeof PARAMS;
+
+/** Typed values of all honoured parameters, after expansion and conversion. */
+export type Params = { readonly [K in ParamName]: ParamValue<(typeof PARAMS)[K]> };
+
+/** True when `name` is a parameter affix honours. */
+export function isParamName(name: string): name is ParamName {
+  return Object.hasOwn(PARAMS, name);
+}
