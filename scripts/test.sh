@@ -6,6 +6,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 npx tsc -p .
+npx tsc -p tsconfig.test.json
 npx biome check --diagnostic-level=error src test bench scripts bin
 files=$(find test -name '*.test.ts' | sort)
 if [ -n "${AFFIX_TEST_FILTER:-}" ]; then files=$(echo "$files" | grep -e "$AFFIX_TEST_FILTER" || true); fi

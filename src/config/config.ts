@@ -277,7 +277,7 @@ export async function readConfigFull(options: ReadConfigOptions = {}): Promise<R
   const settings = new Map<string, Setting>();
   for (const e of mainCf.entries.values()) settings.set(e.name, { ...e, path: mainPath });
   if (dir.explicit)
-    settings.set('config_directory', { name: 'config_directory', value: dir.path, path: null, line: 0 });
+    settings.set('config_directory', { name: 'config_directory', value: dir.given, path: null, line: 0 });
   const system = options.system ?? currentSystem(options.processName ?? 'affix');
   const config = new Config({ configDir: dir.path, mainCf, masterCf, system, settings });
   return { config, warnings };

@@ -15,6 +15,8 @@ export interface ConfigDirChoice {
   readonly path: string;
   /** How it was chosen: a directory named by -c or MAIL_CONFIG is an explicit setting. */
   readonly explicit: boolean;
+  /** The name as given (`conf`), which becomes the config_directory value as in Postfix. */
+  readonly given: string;
 }
 
 export function chooseConfigDirectory(
@@ -23,8 +25,8 @@ export function chooseConfigDirectory(
   cwd: string = process.cwd(),
 ): ConfigDirChoice {
   const named = optionC ?? env['MAIL_CONFIG'];
-  if (named !== undefined && named !== '') return { path: resolve(cwd, named), explicit: true };
-  return { path: DEFAULT_CONFIG_DIRECTORY, explicit: false };
+  if (named !== undefined && named !== '') return { path: resolve(cwd, named), explicit: true, given: named };
+  return { path: DEFAULT_CONFIG_DIRECTORY, explicit: false, given: DEFAULT_CONFIG_DIRECTORY };
 }
 
 /** The directory's path alone, for callers that need nothing else. */

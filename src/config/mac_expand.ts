@@ -25,6 +25,12 @@ export interface ExpandResult {
 export interface ExpandOptions {
   /** Expand `$name` inside looked-up values too (MAC_EXP_FLAG_RECURSE). Default true. */
   readonly recurse?: boolean;
+  /**
+   * MAC_EXP_FLAG_SCAN: only report names to `lookup` (both `?` and `:`
+   * operands, relational operands too), expand nothing. postconf uses it to
+   * find the user-defined parameters a value refers to.
+   */
+  readonly scan?: boolean;
 }
 
 const WHITESPACE = ' \t\r\n';
@@ -35,6 +41,7 @@ const OPERATORS: readonly CompareOp[] = ['==', '!=', '<', '<=', '>=', '>'];
 interface Context {
   readonly lookup: ExpandLookup;
   readonly recurse: boolean;
+  readonly scan: boolean;
   readonly out: string[];
   readonly undefinedNames: string[];
   readonly errors: string[];
@@ -45,7 +52,15 @@ class ParseError extends Error {}
 
 /** Expands `pattern` with `lookup`, as mail_conf_eval() does with MAC_EXP_FLAG_RECURSE. */
 export function macExpand(pattern: string, lookup: ExpandLookup, options: ExpandOptions = {}): ExpandResult {
-  const ctx: Context = { lookup, recurse: options.recurse ?? true, out: [], undefinedNames: [], errors: [], level: 0 };
+  const ctx: Context = {
+    lookup,
+    recurse: options.recurse ?? true,
+    scan: options.scan ?? false,
+    out: [],
+    undefinedNames: [],
+    errors: [],
+    level: 0,
+  };
   try {
     parse(pattern, ctx);
   } catch (err) {
@@ -168,20 +183,20 @@ function expandExpression(expr: string, ctx: Context): void {
         const r = operand(rest, ctx);
         ifTrue = r.text;
         rest = r.rest;
-        if (nonEmpty) parse(ifTrue, ctx);
+        if (nonEmpty || ctx.scan) parse(ifTrue, ctx);
         if (rest.length === 0) break;
         if (rest[0] !== ':') fail(ctx, `":" expected at: "...${ifTrue}}>>>${rest.slice(0, 20)}"`);
         rest = rest.slice(1);
       }
       const r = operand(rest, ctx);
-      if (!nonEmpty) parse(r.text, ctx);
+      if (!nonEmpty || ctx.scan) parse(r.text, ctx);
       if (r.rest.length > 0) fail(ctx, `unexpected input at: "...${r.text}}>>>${r.rest.slice(0, 20)}"`);
       break;
     }
     case '':
       if (value === undefined) {
         if (name !== null) ctx.undefinedNames.push(name);
-      } else if (value !== '') {
+      } else if (value !== '' && !ctx.scan) {
         if (ctx.recurse) parse(value, ctx);
         else ctx.out.push(value);
       }
@@ -219,8 +234,8 @@ function relational(expr: string, at: number, ctx: Context): { value: string; ne
     fail(ctx, `"{expression}" expected at: "...{${left.payload}} ${opText}>>>${expr.slice(rightAt, rightAt + 20)}"`);
   }
   const right = curlyPayload(expr, rightAt, ctx);
-  const leftValue = macExpand(left.payload, ctx.lookup, { recurse: ctx.recurse });
-  const rightValue = macExpand(right.payload, ctx.lookup, { recurse: ctx.recurse });
+  const leftValue = macExpand(left.payload, ctx.lookup, { recurse: ctx.recurse, scan: ctx.scan });
+  const rightValue = macExpand(right.payload, ctx.lookup, { recurse: ctx.recurse, scan: ctx.scan });
   for (const r of [leftValue, rightValue]) {
     ctx.undefinedNames.push(...r.undefinedNames);
     if (r.errors.length > 0) {
@@ -228,6 +243,7 @@ function relational(expr: string, at: number, ctx: Context): { value: string; ne
       throw new ParseError(r.errors[0]);
     }
   }
+  if (ctx.scan) return { value: '', next: right.next };
   let result: boolean | null;
   if (suffix === 'level') {
     result = compareCompatLevels(leftValue.value, op, rightValue.value);

@@ -128,7 +128,7 @@ function parseEntry(text: string, path: string, line: number, lastLine: number):
   const unpriv = reader.bool('unprivileged', 'y');
   const chroot = reader.bool('chroot', 'n');
   const wakeup = reader.int('wakeup_time', '0');
-  const maxproc = reader.int('max_proc', '-1');
+  const maxproc = reader.int('max_proc', '0'); // '-' means $default_process_limit: kept as null below
   if (reader.exhausted) reader.fatal('missing "command" field');
   // The command and its arguments may hold `{ ... }` groups with spaces (Postfix 3.0+).
   const commandText = text.replace(/^[ \t\r\n]*(?:[^ \t\r\n]+[ \t\r\n]+){7}/, '');

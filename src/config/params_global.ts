@@ -66,6 +66,8 @@ export const PARAMS_GLOBAL = {
   maillog_file_prefixes: list('/var, /dev/stdout'),
   maillog_file_rotate_suffix: str('%Y%m%d-%H%M%S'),
   maillog_file_compressor: str('gzip'),
+  maillog_file_permissions: str('0600'),
+  smtputf8_enable: bool('${{$compatibility_level} <level {1} ? {no} : {yes}}'),
 
   default_process_limit: int('100', 1),
   max_idle: time('100s', 's', 1),

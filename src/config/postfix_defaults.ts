@@ -667,7 +667,6 @@ export const POSTFIX_DEFAULTS: Readonly<Record<string, string>> = {
   smtpd_upstream_proxy_timeout: '5s',
   smtpd_use_tls: 'no',
   smtputf8_autodetect_classes: 'sendmail, verify',
-  smtputf8_enable: '${{$compatibility_level} <level {1} ? {no} : {yes}}',
   stale_lock_time: '500s',
   strict_7bit_headers: 'no',
   strict_8bitmime: 'no',

@@ -7,7 +7,7 @@
  *
  * See: postfix/src/postconf/postconf_service.c
  */
-import type { MasterCf } from './master_cf.ts';
+import type { MasterService } from './master_cf.ts';
 
 /** Suffix -> the parameter whose value it defaults to. */
 const DELIVERY_PARAMS: ReadonlyArray<readonly [suffix: string, defaultParam: string]> = [
@@ -42,7 +42,9 @@ const PARAMS_OF_PROGRAM: Readonly<Record<string, ReadonlyArray<readonly [string,
 };
 
 /** The per-service parameters of `masterCf`, name -> default (`$default_...`). */
-export function serviceParameters(masterCf: MasterCf | null): ReadonlyMap<string, string> {
+export function serviceParameters(
+  masterCf: { readonly services: ReadonlyArray<Pick<MasterService, 'name' | 'command'>> } | null,
+): ReadonlyMap<string, string> {
   const params = new Map<string, string>();
   for (const service of masterCf?.services ?? []) {
     const program = service.command.split('/').pop() ?? service.command;

@@ -43,10 +43,10 @@ export function defaultMyhostname(facts: SystemFacts, explicitMydomain: string |
   return `${facts.hostname}.${explicitMydomain ?? DEF_MYDOMAIN}`;
 }
 
-/** check_mydomain(): myhostname minus its first label, when that leaves a dotted name. */
+/** check_mydomainname(): myhostname minus its first label (`mx.test` -> `test`); localdomain without a dot. */
 export function defaultMydomain(myhostname: string): string {
   const dot = myhostname.indexOf('.');
-  if (dot < 0 || !myhostname.slice(dot + 1).includes('.')) return DEF_MYDOMAIN;
+  if (dot < 0) return DEF_MYDOMAIN;
   return myhostname.slice(dot + 1);
 }
 

@@ -13,13 +13,13 @@
  *      postfix/src/util/msg_logger.c
  */
 import { closeSync } from 'node:fs';
+import { strerror } from '../global/strerror.ts';
 import { FatalError } from './log_errors.ts';
 import { writeLineSync } from './log_fd_write.ts';
 import { fileLine, logHost } from './log_format.ts';
 import { rotateLogFile } from './log_rotate.ts';
 import { safeOpenAppend } from './log_safe_open.ts';
 import type { LogRecord, LogSink, RotateResult } from './log_sink.ts';
-import { strerror } from './log_strerror.ts';
 import { fileStamp, StampCache } from './log_time.ts';
 
 export interface FileSinkOptions {
@@ -81,7 +81,8 @@ export class FileSink implements LogSink {
       writeLineSync(this.#fd, line);
       this.#failing = false;
     } catch (err) {
-      if (!this.#failing) this.#onWriteError(`${record.tag}: warning: logfile '${this.maillog_file}' write error: ${strerror(err)}`);
+      if (!this.#failing)
+        this.#onWriteError(`${record.tag}: warning: logfile '${this.maillog_file}' write error: ${strerror(err)}`);
       this.#failing = true;
     }
   }

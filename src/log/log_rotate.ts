@@ -19,8 +19,8 @@ import { rename, stat, unlink, utimes } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
+import { strerror } from '../global/strerror.ts';
 import type { RotateResult } from './log_sink.ts';
-import { strerror } from './log_strerror.ts';
 import { strftime } from './log_time.ts';
 
 export interface RotateRequest {

@@ -12,7 +12,7 @@
  */
 import { closeSync, constants, fstatSync, lstatSync, openSync, type Stats, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { strerror } from './log_strerror.ts';
+import { strerror } from '../global/strerror.ts';
 
 const { O_APPEND, O_CREAT, O_EXCL, O_WRONLY } = constants;
 

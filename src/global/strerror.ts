@@ -1,5 +1,5 @@
 /**
- * log_strerror: the C library's text for a system error (`%m` in Postfix
+ * strerror: the C library's text for a system error (`%m` in Postfix
  * messages), so `open logfile '/x': cannot open file: Permission denied`
  * reads as Postfix writes it, not as Node's `EACCES: permission denied, open`.
  */
@@ -7,9 +7,16 @@
 /** errno name -> glibc strerror() text, for the errors file and socket code meets. */
 const STRERROR: Readonly<Record<string, string>> = {
   EACCES: 'Permission denied',
+  EADDRINUSE: 'Address already in use',
+  EADDRNOTAVAIL: 'Cannot assign requested address',
+  EAFNOSUPPORT: 'Address family not supported by protocol',
   EAGAIN: 'Resource temporarily unavailable',
   EBADF: 'Bad file descriptor',
   ECONNREFUSED: 'Connection refused',
+  ECONNRESET: 'Connection reset by peer',
+  EHOSTUNREACH: 'No route to host',
+  ENETUNREACH: 'Network is unreachable',
+  ETIMEDOUT: 'Connection timed out',
   EDQUOT: 'Disk quota exceeded',
   EEXIST: 'File exists',
   EFBIG: 'File too large',
