@@ -1,0 +1,364 @@
+/**
+ * queue_fs_store: the mail queue as files under queue_directory, in
+ * Postfix's directories (incoming, active, deferred, hold, corrupt,
+ * maildrop; defer, bounce and trace logs), hashed as hash_queue_names and
+ * hash_queue_depth say. A file is created with mode 0600 and gets the owner
+ * execute bit (0700) only when complete, as Postfix marks it; readers skip
+ * files without it. New files are synced in groups (queue_sync.ts) before
+ * create() resolves; done marks are synced before markDone() resolves.
+ *
+ * Parameters: queue_directory, hash_queue_names, hash_queue_depth, enable_long_queue_ids
+ * Diagnostics: create() rejects with the system error; read() with QueueFileCorrupt
+ * Security: paths are built only from QueueIds (never from client text);
+ *   files are 0600/0700 and directories 0700
+ * See: postfix/src/global/mail_queue.c, mail_stream.c, postfix/src/cleanup/cleanup_out.c
+ */
+import { createReadStream } from 'node:fs';
+import {
+  appendFile,
+  chmod,
+  type FileHandle,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  statfs,
+  utimes,
+} from 'node:fs/promises';
+import { join } from 'node:path';
+import { PassThrough, type Readable } from 'node:stream';
+import { crc32 } from 'node:zlib';
+import type { QueueEnvelope, QueueRecipient } from './queue_envelope.ts';
+import {
+  DONE_MARK,
+  decodeHead,
+  decodeTrailer,
+  encodeHead,
+  encodeTrailer,
+  headCrc,
+  MAGIC,
+  QueueFileCorrupt,
+  TRAILER_LENGTH,
+} from './queue_file_format.ts';
+import { hashDirs, parseQueueId, type QueueId, QueueIdGenerator } from './queue_id.ts';
+import { formatLogEntry, parseLog } from './queue_log_format.ts';
+import type {
+  DeliveryLogEntry,
+  LogKind,
+  MessageContent,
+  QueueListEntry,
+  QueueMessage,
+  QueueName,
+  QueueStore,
+} from './queue_store.ts';
+import { LOG_KINDS, QUEUE_NAMES } from './queue_store.ts';
+import { SyncGroup } from './queue_sync.ts';
+
+export interface FsQueueOptions {
+  readonly queue_directory: string;
+  readonly hash_queue_names: readonly string[];
+  readonly hash_queue_depth: number;
+  readonly enable_long_queue_ids: boolean;
+}
+
+const MODE_WRITING = 0o600;
+const MODE_COMPLETE = 0o700;
+/** Group-execute: postsuper -e/-f asked for expiry at the next attempt (Postfix's MAIL_QUEUE_STAT_EXPIRE). */
+const MODE_FORCE_EXPIRE = 0o010;
+const HEAD_READ = 64 * 1024;
+
+/** What the file store remembers about a message it read, beyond QueueMessage. */
+interface FsMessage extends QueueMessage {
+  readonly contentOffset: number;
+  readonly contentCrc: number;
+  readonly typeOffsets: readonly number[];
+}
+
+function isFsMessage(m: QueueMessage): m is FsMessage {
+  return typeof (m as Partial<FsMessage>).contentOffset === 'number';
+}
+
+export class FsQueueStore implements QueueStore {
+  readonly root: string;
+  readonly #hashed: ReadonlySet<string>;
+  readonly #depth: number;
+  readonly #ids: QueueIdGenerator;
+  readonly #sync = new SyncGroup();
+  readonly #madeDirs = new Set<string>();
+
+  constructor(options: FsQueueOptions) {
+    this.root = options.queue_directory;
+    this.#hashed = new Set(options.hash_queue_names);
+    this.#depth = options.hash_queue_depth;
+    this.#ids = new QueueIdGenerator(options.enable_long_queue_ids);
+  }
+
+  /** Creates the queue and log directories. */
+  async init(): Promise<void> {
+    await mkdir(this.root, { recursive: true, mode: 0o755 });
+    for (const name of [...QUEUE_NAMES, ...LOG_KINDS])
+      await mkdir(join(this.root, name), { recursive: true, mode: 0o700 });
+  }
+
+  /** Group-commit statistics: how many sync rounds for how many messages. */
+  get syncStats(): { batches: number; synced: number } {
+    return { batches: this.#sync.batches, synced: this.#sync.synced };
+  }
+
+  newId(): QueueId {
+    return this.#ids.next();
+  }
+
+  /** The directory that holds `id` in queue or log `name`. */
+  dirOf(name: QueueName | LogKind, id: QueueId): string {
+    const parts = this.#hashed.has(name) ? hashDirs(id, this.#depth) : [];
+    return join(this.root, name, ...parts);
+  }
+
+  pathOf(name: QueueName | LogKind, id: QueueId): string {
+    return join(this.dirOf(name, id), id);
+  }
+
+  async #ensureDir(dir: string): Promise<void> {
+    if (this.#madeDirs.has(dir)) return;
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    this.#madeDirs.add(dir);
+  }
+
+  async create(
+    id: QueueId,
+    queue: 'incoming' | 'hold' | 'maildrop',
+    envelope: QueueEnvelope,
+    recipients: readonly QueueRecipient[],
+    content: MessageContent,
+  ): Promise<QueueMessage> {
+    const dir = this.dirOf(queue, id);
+    await this.#ensureDir(dir);
+    const path = join(dir, id);
+    const head = encodeHead(envelope, recipients);
+    const crcHead = headCrc(head, []);
+    let file: FileHandle | null = null;
+    try {
+      file = await open(path, 'wx', MODE_WRITING);
+      let contentCrc = 0;
+      let contentLength = 0;
+      if (Buffer.isBuffer(content)) {
+        contentCrc = crc32(content);
+        contentLength = content.length;
+        await file.writev([head, content, encodeTrailer(crcHead, contentCrc, contentLength)]);
+      } else {
+        await file.write(head);
+        for await (const chunk of content) {
+          contentCrc = crc32(chunk, contentCrc);
+          contentLength += chunk.length;
+          await file.write(chunk);
+        }
+        await file.write(encodeTrailer(crcHead, contentCrc, contentLength));
+      }
+      // The execute bit says "complete"; the sync makes the data and the bit durable together.
+      await file.chmod(MODE_COMPLETE);
+      await this.#sync.sync(file, dir);
+      await file.close();
+      file = null;
+      const typeOffsets = recipientTypeOffsets(head, recipients.length);
+      const message: FsMessage = {
+        id,
+        queue,
+        envelope,
+        recipients: recipients.map((recipient) => ({ recipient, done: false })),
+        size: contentLength,
+        contentOffset: head.length,
+        contentCrc,
+        typeOffsets,
+      };
+      return message;
+    } catch (err) {
+      await file?.close().catch(() => undefined);
+      await rm(path, { force: true }).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async read(queue: QueueName, id: QueueId): Promise<QueueMessage> {
+    const path = this.pathOf(queue, id);
+    const file = await open(path, 'r');
+    try {
+      const { size } = await file.stat();
+      let length = Math.min(HEAD_READ, size);
+      let decoded = null;
+      for (;;) {
+        const buf = Buffer.alloc(length);
+        const { bytesRead } = await file.read(buf, 0, length, 0);
+        decoded = decodeHead(buf.subarray(0, bytesRead));
+        if (decoded !== null || length >= size) break;
+        length = Math.min(length * 4, size);
+      }
+      if (decoded === null) throw new QueueFileCorrupt(`unexpected EOF in data: file size ${size}`);
+      if (size < decoded.contentOffset + TRAILER_LENGTH) throw new QueueFileCorrupt('missing end record');
+      const trailerBuf = Buffer.alloc(TRAILER_LENGTH);
+      await file.read(trailerBuf, 0, TRAILER_LENGTH, size - TRAILER_LENGTH);
+      const trailer = decodeTrailer(trailerBuf);
+      if (trailer.headCrc !== decoded.crc) throw new QueueFileCorrupt('envelope checksum mismatch');
+      if (decoded.contentOffset + trailer.contentLength + TRAILER_LENGTH !== size) {
+        throw new QueueFileCorrupt(
+          `message size mismatch: ${size} bytes, expected ${decoded.contentOffset + trailer.contentLength + TRAILER_LENGTH}`,
+        );
+      }
+      const message: FsMessage = {
+        id,
+        queue,
+        envelope: decoded.envelope,
+        recipients: decoded.recipients.map((r) => ({ recipient: r.recipient, done: r.done })),
+        size: trailer.contentLength,
+        contentOffset: decoded.contentOffset,
+        contentCrc: trailer.contentCrc,
+        typeOffsets: decoded.recipients.map((r) => r.typeOffset),
+      };
+      return message;
+    } finally {
+      await file.close();
+    }
+  }
+
+  content(message: QueueMessage): Readable {
+    if (!isFsMessage(message)) throw new TypeError('content(): not a message of this store');
+    const out = new PassThrough();
+    if (message.size === 0) {
+      out.end();
+      return out;
+    }
+    const source = createReadStream(this.pathOf(message.queue, message.id), {
+      start: message.contentOffset,
+      end: message.contentOffset + message.size - 1,
+    });
+    let crc = 0;
+    source.on('data', (data: string | Buffer) => {
+      const chunk = typeof data === 'string' ? Buffer.from(data) : data;
+      crc = crc32(chunk, crc);
+      if (!out.write(chunk)) source.pause();
+    });
+    out.on('drain', () => source.resume());
+    source.on('error', (err) => out.destroy(err));
+    source.on('end', () => {
+      if (crc >>> 0 !== message.contentCrc >>> 0) out.destroy(new QueueFileCorrupt('content checksum mismatch'));
+      else out.end();
+    });
+    return out;
+  }
+
+  async move(id: QueueId, from: QueueName, to: QueueName, nextAttempt?: number): Promise<void> {
+    const source = this.pathOf(from, id);
+    if (nextAttempt !== undefined) {
+      const t = nextAttempt / 1000;
+      await utimes(source, t, t);
+    }
+    const dir = this.dirOf(to, id);
+    await this.#ensureDir(dir);
+    await rename(source, join(dir, id));
+  }
+
+  async markDone(message: QueueMessage, indexes: readonly number[]): Promise<void> {
+    if (!isFsMessage(message)) throw new TypeError('markDone(): not a message of this store');
+    if (indexes.length === 0) return;
+    const file = await open(this.pathOf(message.queue, message.id), 'r+');
+    try {
+      for (const i of indexes) {
+        const at = message.typeOffsets[i];
+        if (at === undefined) throw new RangeError(`markDone(): no recipient ${i} in ${message.id}`);
+        await file.write(DONE_MARK, 0, 1, at);
+      }
+      await this.#sync.sync(file, null);
+    } finally {
+      await file.close();
+    }
+  }
+
+  async setForceExpire(queue: QueueName, id: QueueId, on: boolean): Promise<void> {
+    await chmod(this.pathOf(queue, id), on ? MODE_COMPLETE | MODE_FORCE_EXPIRE : MODE_COMPLETE);
+  }
+
+  async remove(queue: QueueName, id: QueueId): Promise<void> {
+    await rm(this.pathOf(queue, id), { force: true });
+  }
+
+  async appendLog(kind: LogKind, id: QueueId, entry: DeliveryLogEntry): Promise<void> {
+    const dir = this.dirOf(kind, id);
+    await this.#ensureDir(dir);
+    await appendFile(join(dir, id), formatLogEntry(entry), { mode: 0o600 });
+  }
+
+  async readLog(kind: LogKind, id: QueueId): Promise<DeliveryLogEntry[]> {
+    try {
+      return parseLog(await readFile(this.pathOf(kind, id), 'utf8'));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+  }
+
+  async removeLog(kind: LogKind, id: QueueId): Promise<void> {
+    await rm(this.pathOf(kind, id), { force: true });
+  }
+
+  async *list(queue: QueueName): AsyncIterable<QueueListEntry> {
+    for await (const { dir, name } of this.#walk(join(this.root, queue), this.#hashed.has(queue) ? this.#depth : 0)) {
+      const id = parseQueueId(name);
+      if (id === null) continue;
+      let st: Awaited<ReturnType<typeof stat>>;
+      try {
+        st = await stat(join(dir, name));
+      } catch {
+        continue; // moved or removed while we looked
+      }
+      if (!st.isFile() || (st.mode & 0o100) === 0) continue; // still being written
+      yield { id, queue, mtime: st.mtimeMs, fileSize: st.size, forceExpire: (st.mode & MODE_FORCE_EXPIRE) !== 0 };
+    }
+  }
+
+  /** Every entry name of a queue directory, descending `depth` levels of hash directories. */
+  async *#walk(dir: string, depth: number): AsyncIterable<{ dir: string; name: string }> {
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    for (const name of names.sort()) {
+      if (depth > 0 && name.length === 1) yield* this.#walk(join(dir, name), depth - 1);
+      else yield { dir, name };
+    }
+  }
+
+  /** Every file in `queue`, complete or not, valid name or not: for recovery and postsuper. */
+  async *rawEntries(queue: QueueName): AsyncIterable<{ path: string; name: string; complete: boolean }> {
+    for await (const { dir, name } of this.#walk(join(this.root, queue), this.#hashed.has(queue) ? this.#depth : 0)) {
+      try {
+        const st = await stat(join(dir, name));
+        if (st.isFile()) yield { path: join(dir, name), name, complete: (st.mode & 0o100) !== 0 };
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+
+  async freeSpace(): Promise<number> {
+    const s = await statfs(this.root);
+    return s.bavail * s.bsize;
+  }
+}
+
+/** Offsets of the recipient type bytes in a head written by encodeHead(). */
+function recipientTypeOffsets(head: Buffer, count: number): number[] {
+  const offsets: number[] = [];
+  let at = MAGIC.length;
+  at += 5 + head.readUInt32BE(at + 1); // the envelope record
+  for (let i = 0; i < count; i++) {
+    offsets.push(at);
+    at += 5 + head.readUInt32BE(at + 1);
+  }
+  return offsets;
+}

@@ -1,0 +1,64 @@
+/**
+ * queue_sync: group commit. Every message must be on stable storage before
+ * its 250 goes out; instead of one sync after the other, each caller joins
+ * the batch that is forming, the batch syncs its files concurrently and
+ * each directory once, and then every caller in it is released. Under load
+ * many messages share one round of syncs; alone, a message waits for its
+ * own sync only.
+ *
+ * Diagnostics: a failed sync rejects every caller of that batch (they answer 451)
+ * See: ../shared/reference/bench-and-security.md §2.3
+ */
+import { type FileHandle, open } from 'node:fs/promises';
+
+interface Pending {
+  readonly file: FileHandle | null;
+  readonly dir: string | null;
+  readonly done: (err: unknown) => void;
+}
+
+export class SyncGroup {
+  #pending: Pending[] = [];
+  #running = false;
+  /** Batches flushed so far, and messages in them: for benchmarks and tests. */
+  batches = 0;
+  synced = 0;
+
+  /** Resolves when `file` (if any) and the directory `dir` (if any) are on stable storage. */
+  sync(file: FileHandle | null, dir: string | null): Promise<void> {
+    return new Promise((ok, fail) => {
+      this.#pending.push({ file, dir, done: (err) => (err === undefined ? ok() : fail(err)) });
+      if (!this.#running) void this.#run();
+    });
+  }
+
+  async #run(): Promise<void> {
+    this.#running = true;
+    while (this.#pending.length > 0) {
+      const batch = this.#pending;
+      this.#pending = [];
+      let error: unknown;
+      try {
+        await Promise.all(batch.filter((p) => p.file !== null).map((p) => p.file!.sync()));
+        const dirs = new Set(batch.map((p) => p.dir).filter((d): d is string => d !== null));
+        await Promise.all([...dirs].map(syncDirectory));
+      } catch (err) {
+        error = err;
+      }
+      this.batches++;
+      this.synced += batch.length;
+      for (const p of batch) p.done(error);
+    }
+    this.#running = false;
+  }
+}
+
+/** fsync() on a directory: makes a new or renamed entry in it durable. */
+export async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

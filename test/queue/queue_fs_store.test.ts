@@ -1,0 +1,203 @@
+import assert from 'node:assert/strict';
+import { chmodSync, existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { text } from 'node:stream/consumers';
+import { test } from 'node:test';
+import type { QueueEnvelope, QueueRecipient } from '../../src/queue/queue_envelope.ts';
+import { QueueFileCorrupt } from '../../src/queue/queue_file_format.ts';
+import { FsQueueStore } from '../../src/queue/queue_fs_store.ts';
+import { hashDirs, parseQueueId, type QueueId, QueueIdGenerator } from '../../src/queue/queue_id.ts';
+import { tempDir } from '../peers/tmpdir.ts';
+
+const ENVELOPE: QueueEnvelope = {
+  sender: 'sender@example.org',
+  arrival: 1_795_943_444_398_619,
+  client: {
+    name: 'localhost',
+    address: '127.0.0.1',
+    port: '40000',
+    helo: 'client.example.org',
+    protocol: 'ESMTP',
+    saslMethod: '',
+    saslUsername: '',
+    saslSender: '',
+  },
+  envid: null,
+  ret: null,
+  warnAt: null,
+  smtputf8: false,
+  body8bit: false,
+  rewriteContext: 'remote',
+  fullName: '',
+  attributes: {},
+};
+const RCPTS: QueueRecipient[] = [
+  { address: 'a@example.test', original: 'a@example.test', orcpt: null, notify: 0 },
+  { address: 'b@example.test', original: 'B@Example.test', orcpt: 'rfc822;B@Example.test', notify: 6 },
+];
+const CONTENT = Buffer.from('Subject: hello\n\nbody line\n');
+
+async function store(t: import('node:test').TestContext) {
+  const s = new FsQueueStore({
+    queue_directory: tempDir(t),
+    hash_queue_names: ['deferred', 'defer'],
+    hash_queue_depth: 1,
+    enable_long_queue_ids: false,
+  });
+  await s.init();
+  return s;
+}
+
+test('queue IDs have Postfix shape: short hex, long base-52 with z, hashed by the microsecond digit', () => {
+  const short = new QueueIdGenerator(false, () => 1_795_943_444_398_619).next();
+  assert.match(short, /^6151B[0-9A-F]{5,7}$/);
+  assert.deepEqual(hashDirs(short, 1), ['6']);
+  const long = new QueueIdGenerator(true, () => 1_795_943_444_398_619).next();
+  assert.match(long, /^4jchFw2qPlz[0-9B-Zb-y]+$/);
+  assert.deepEqual(hashDirs(long, 1), ['6']);
+  assert.deepEqual(hashDirs('4jchFw2qPlzBrJw', 2), ['6', '1']);
+  assert.equal(parseQueueId('../etc/passwd'), null);
+  assert.equal(parseQueueId('DFC8A16044F'), 'DFC8A16044F');
+});
+
+test('a created message reads back with its envelope, recipients and content, and is complete (0700)', async (t) => {
+  const s = await store(t);
+  const id = s.newId();
+  const created = await s.create(id, 'incoming', ENVELOPE, RCPTS, CONTENT);
+  assert.equal(created.size, CONTENT.length);
+  assert.equal(statSync(s.pathOf('incoming', id)).mode & 0o777, 0o700);
+  const read = await s.read('incoming', id);
+  assert.deepEqual(read.envelope, ENVELOPE);
+  assert.deepEqual(
+    read.recipients.map((r) => r.recipient),
+    RCPTS,
+  );
+  assert.equal(await text(s.content(read)), CONTENT.toString());
+});
+
+test('content can be streamed in chunks while it arrives', async (t) => {
+  const s = await store(t);
+  const id = s.newId();
+  async function* chunks() {
+    yield Buffer.from('Subject: x\n\n');
+    yield Buffer.from('part one\n');
+    yield Buffer.from('part two\n');
+  }
+  const m = await s.create(id, 'incoming', ENVELOPE, RCPTS, chunks());
+  assert.equal(await text(s.content(await s.read('incoming', m.id))), 'Subject: x\n\npart one\npart two\n');
+});
+
+test('done marks survive a re-read and do not break the checksum', async (t) => {
+  const s = await store(t);
+  const m = await s.create(s.newId(), 'incoming', ENVELOPE, RCPTS, CONTENT);
+  await s.markDone(m, [1]);
+  const again = await s.read('incoming', m.id);
+  assert.deepEqual(
+    again.recipients.map((r) => r.done),
+    [false, true],
+  );
+  await s.markDone(again, [0]);
+  assert.deepEqual(
+    (await s.read('incoming', m.id)).recipients.map((r) => r.done),
+    [true, true],
+  );
+});
+
+test('damaged files are refused: truncated, zero-length, flipped envelope byte, flipped content byte', async (t) => {
+  const s = await store(t);
+  const make = async () => (await s.create(s.newId(), 'incoming', ENVELOPE, RCPTS, CONTENT)).id;
+
+  const truncated = await make();
+  truncateSync(s.pathOf('incoming', truncated), 100);
+  await assert.rejects(s.read('incoming', truncated), QueueFileCorrupt);
+
+  const empty = await make();
+  truncateSync(s.pathOf('incoming', empty), 0);
+  await assert.rejects(s.read('incoming', empty), QueueFileCorrupt);
+
+  const flippedEnvelope = await make();
+  const p1 = s.pathOf('incoming', flippedEnvelope);
+  const b1 = readFileSync(p1);
+  b1[20] = b1[20]! ^ 0x01;
+  writeFileSync(p1, b1);
+  await assert.rejects(s.read('incoming', flippedEnvelope), /checksum|record/);
+
+  const flippedContent = await make();
+  const p2 = s.pathOf('incoming', flippedContent);
+  const b2 = readFileSync(p2);
+  b2[b2.length - 30] = b2[b2.length - 30]! ^ 0x20;
+  writeFileSync(p2, b2);
+  const m = await s.read('incoming', flippedContent);
+  await assert.rejects(text(s.content(m)), /content checksum mismatch/);
+});
+
+test('a failure while content arrives leaves no file behind', async (t) => {
+  const s = await store(t);
+  const id = s.newId();
+  async function* broken() {
+    yield Buffer.from('Subject: x\n\n');
+    throw new Error('client went away');
+  }
+  await assert.rejects(s.create(id, 'incoming', ENVELOPE, RCPTS, broken()), /client went away/);
+  assert.equal(existsSync(s.pathOf('incoming', id)), false);
+});
+
+test('listing skips files still being written (no owner execute bit)', async (t) => {
+  const s = await store(t);
+  const m = await s.create(s.newId(), 'incoming', ENVELOPE, RCPTS, CONTENT);
+  const partial = (await s.create(s.newId(), 'incoming', ENVELOPE, RCPTS, CONTENT)).id;
+  chmodSync(s.pathOf('incoming', partial), 0o600);
+  const ids: QueueId[] = [];
+  for await (const e of s.list('incoming')) ids.push(e.id);
+  assert.deepEqual(ids, [m.id]);
+});
+
+test('deferred mail is hashed, and its mtime is the time of the next attempt', async (t) => {
+  const s = await store(t);
+  const m = await s.create(s.newId(), 'incoming', ENVELOPE, RCPTS, CONTENT);
+  const next = Date.now() + 300_000;
+  await s.move(m.id, 'incoming', 'deferred', next);
+  const path = s.pathOf('deferred', m.id);
+  assert.ok(path.includes(`/deferred/${m.id[0]}/`), path);
+  assert.ok(Math.abs(statSync(path).mtimeMs - next) < 1000);
+  const listed = [];
+  for await (const e of s.list('deferred')) listed.push(e);
+  assert.equal(listed.length, 1);
+  assert.ok(Math.abs(listed[0]!.mtime - next) < 1000);
+});
+
+test('defer logs keep one block per recipient in Postfix form and read back', async (t) => {
+  const s = await store(t);
+  const id = s.newId();
+  const entry = {
+    recipient: 'user@remote.test',
+    original: 'user@remote.test',
+    orcpt: 'rfc822;user@remote.test',
+    notify: 0,
+    offset: 0,
+    status: '4.4.1',
+    action: 'delayed',
+    reason: 'connect to 127.0.0.1[127.0.0.1]:32526: Connection refused',
+    diagnostic: '',
+    remoteMta: '',
+    time: 1,
+  };
+  await s.appendLog('defer', id, entry);
+  await s.appendLog('defer', id, { ...entry, recipient: 'x\r\nInjected: yes' });
+  const raw = readFileSync(s.pathOf('defer', id), 'utf8');
+  assert.match(
+    raw,
+    /^\n<user@remote\.test>: connect to 127\.0\.0\.1\[127\.0\.0\.1\]:32526: Connection refused\nrecipient=user@remote\.test\n/,
+  );
+  assert.doesNotMatch(raw, /\nInjected: yes/);
+  const back = await s.readLog('defer', id);
+  assert.equal(back.length, 2);
+  assert.deepEqual(back[0], entry);
+});
+
+test('concurrent creates share sync rounds (group commit)', async (t) => {
+  const s = await store(t);
+  await Promise.all(Array.from({ length: 50 }, () => s.create(s.newId(), 'incoming', ENVELOPE, RCPTS, CONTENT)));
+  const { batches, synced } = s.syncStats;
+  assert.equal(synced, 50);
+  assert.ok(batches < 50, `expected fewer sync rounds than messages, got ${batches}`);
+});
