@@ -8,10 +8,12 @@
  * and `$name` references to them expand as in Postfix.
  */
 import type { ParamSpec, ParamValue } from './param_types.ts';
+import { PARAMS_DNS } from './params_dns.ts';
 import { PARAMS_GLOBAL } from './params_global.ts';
 
 export const PARAMS = {
   ...PARAMS_GLOBAL,
+  ...PARAMS_DNS,
 } as const satisfies Record<string, ParamSpec<unknown>>;
 
 export type ParamName = keyof typeof PARAMS;
