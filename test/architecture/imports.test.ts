@@ -17,7 +17,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['log'],
   ['config'],
   ['dns', 'maps'],
-  ['queue'],
+  ['queue', 'rewrite'],
   ['cleanup', 'bounce'],
   ['smtpd', 'qmgr', 'smtp', 'local', 'virtual', 'logscan'],
   ['doctor'],
