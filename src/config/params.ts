@@ -10,10 +10,12 @@
 import type { ParamSpec, ParamValue } from './param_types.ts';
 import { PARAMS_DNS } from './params_dns.ts';
 import { PARAMS_GLOBAL } from './params_global.ts';
+import { PARAMS_REWRITE } from './params_rewrite.ts';
 
 export const PARAMS = {
   ...PARAMS_GLOBAL,
   ...PARAMS_DNS,
+  ...PARAMS_REWRITE,
 } as const satisfies Record<string, ParamSpec<unknown>>;
 
 export type ParamName = keyof typeof PARAMS;
