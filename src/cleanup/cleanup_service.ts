@@ -29,7 +29,7 @@ export interface CleanupActions {
   readonly discard?: string;
   /** REDIRECT: deliver to this address instead of the recipients. */
   readonly redirect?: string;
-  /** FILTER: route through this transport:destination (content filter). */
+  /** FILTER: route through this transport:destination (content filter); also the submitting service's content_filter. */
   readonly filter?: string;
 }
 
@@ -50,6 +50,20 @@ export interface CleanupRequest {
   readonly actions: CleanupActions;
   /** For logs: `from local` or the client's `name[addr]`, and the proto/helo parts. */
   readonly logContext: string;
+  // Added for cleanup (issue 4); all optional, so existing callers need not change.
+  /**
+   * Whose rules apply to headers: `local` (missing headers added, header
+   * addresses completed with $myorigin) or `remote`. smtpd sets it from
+   * local_header_rewrite_clients (Postfix's smtpd_check_rewrite());
+   * default: remote for smtpd, local for pickup and bounce.
+   */
+  readonly rewriteContext?: 'local' | 'remote';
+  /** When the transaction started (MAIL FROM), µs since the epoch; default: when submit() is called. */
+  readonly arrival?: number;
+  /** pickup: the submitting user's uid, for `Received: by HOST (mail_name, from userid N)`. */
+  readonly uid?: number;
+  /** The submitting service's receive_override_options (no_address_mappings, no_header_body_checks ...). */
+  readonly receive_override_options?: readonly string[];
 }
 
 export type CleanupOutcome = 'queued' | 'held' | 'discarded';
@@ -68,4 +82,11 @@ export interface CleanupService {
    * 550 5.7.1 header check, 451 4.3.0 queue file write error).
    */
   submit(request: CleanupRequest, content: AsyncIterable<Buffer>): Promise<CleanupResult>;
+  /**
+   * The free-space check smtpd makes at MAIL FROM: throws MailError
+   * `452 4.3.1 Insufficient system storage` (after a warning) when the queue
+   * has less than queue_minfree or 1.5 × message_size_limit bytes free.
+   * Optional so that test doubles need not have it.
+   */
+  checkSpace?(): Promise<void>;
 }

@@ -27,7 +27,7 @@ import type { LogSink } from '../log/log_sink.ts';
 import { ControlServer, controlSocketPath } from './master_control.ts';
 import { bindListener, ListenError, listenAddresses } from './master_listen.ts';
 import { claimPidFiles, pidFiles, releasePidFiles } from './master_pidfile.ts';
-import { PROGRAMS } from './master_programs.ts';
+import { createPrograms } from './master_programs.ts';
 
 export interface MasterOptions {
   readonly optionC?: string | undefined;
@@ -105,7 +105,8 @@ function makeDirectories(config: Config): void {
 /** Starts a master daemon; throws FatalError (already logged) when it cannot. */
 export async function startMaster(options: MasterOptions = {}): Promise<MasterHandle> {
   const env = options.env ?? process.env;
-  const programs = new Map((options.programs ?? PROGRAMS).map((p) => [p.name, p]));
+  // [issue 4] a fresh set of programs (and the ServiceHub they share) per daemon
+  const programs = new Map((options.programs ?? createPrograms()).map((p) => [p.name, p]));
   let config = await loadConfig(options, env);
   const echo = options.stderr ? { stderr: options.stderr, stderrTag: 'tag' as const } : {};
   const sinks = new SharedSinks();

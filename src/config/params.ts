@@ -8,14 +8,24 @@
  * and `$name` references to them expand as in Postfix.
  */
 import type { ParamSpec, ParamValue } from './param_types.ts';
+import { PARAMS_CLEANUP } from './params_cleanup.ts';
 import { PARAMS_DNS } from './params_dns.ts';
 import { PARAMS_GLOBAL } from './params_global.ts';
+import { PARAMS_LOCAL } from './params_local.ts';
+import { PARAMS_QMGR } from './params_qmgr.ts';
 import { PARAMS_REWRITE } from './params_rewrite.ts';
+import { PARAMS_SMTP } from './params_smtp.ts';
+import { PARAMS_VIRTUAL } from './params_virtual.ts';
 
 export const PARAMS = {
   ...PARAMS_GLOBAL,
   ...PARAMS_DNS,
   ...PARAMS_REWRITE,
+  ...PARAMS_CLEANUP,
+  ...PARAMS_QMGR,
+  ...PARAMS_SMTP,
+  ...PARAMS_LOCAL,
+  ...PARAMS_VIRTUAL,
 } as const satisfies Record<string, ParamSpec<unknown>>;
 
 export type ParamName = keyof typeof PARAMS;

@@ -66,6 +66,12 @@ export interface DeliveryOutcome {
    * greeting): qmgr's concurrency feedback and dead-destination rule use it.
    */
   readonly siteFailure: boolean;
+  /**
+   * The queue file turned out damaged while the agent read it (its content
+   * checksum failed): qmgr moves the message to corrupt, as when a Postfix
+   * agent marks a queue file corrupt. Absent: false.
+   */
+  readonly corrupt?: boolean;
 }
 
 export interface DeliveryAgent {

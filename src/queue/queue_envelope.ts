@@ -56,4 +56,12 @@ export interface QueueEnvelope {
   readonly fullName: string;
   /** Free-form named attributes (`A` records), e.g. trace flags. */
   readonly attributes: Readonly<Record<string, string>>;
+  /**
+   * FILTER (access(5), header_checks, content_filter): `transport:destination`
+   * that every recipient is sent through instead of its own route (Postfix's
+   * REC_TYPE_FILT). Absent or null: none.
+   */
+  readonly filter?: string | null;
+  /** REDIRECT (access(5), header_checks): the one address the message goes to instead (REC_TYPE_RDR). */
+  readonly redirect?: string | null;
 }

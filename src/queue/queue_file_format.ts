@@ -3,6 +3,9 @@
  *
  *   "AFXQ1\n"                         magic and format version
  *   'E' u32 length, JSON              the envelope (QueueEnvelope)
+ *   'W' u32 8, u64 warnAt             when a delay warning is due, µs since the
+ *                                     epoch, 0 = none; rewritten in place once
+ *                                     the warning went out (Postfix's W record)
  *   'R'|'D' u32 length, JSON          one per recipient (QueueRecipient);
  *                                     'R' pending, 'D' done — rewritten in place
  *   'M'                               start of content: the message, LF line ends,
@@ -11,7 +14,9 @@
  *                                     end marker: the file is complete and whole
  *
  * headCrc is the CRC-32 of every byte before 'M' with each recipient type
- * byte counted as 'R', so marking a recipient done never breaks it;
+ * byte counted as 'R' and the warnAt value counted as zero, so marking a
+ * recipient done or clearing the warning time never breaks it; files
+ * written before the 'W' record existed still read (warnAt from 'E');
  * contentCrc is the CRC-32 of the content. A file without a valid trailer
  * is incomplete or damaged and is never delivered from.
  *
@@ -24,6 +29,8 @@ import type { QueueEnvelope, QueueRecipient } from './queue_envelope.ts';
 export const MAGIC = Buffer.from('AFXQ1\n', 'latin1');
 export const TRAILER_LENGTH = 1 + 4 + 16;
 const TYPE_ENVELOPE = 0x45; // 'E'
+const TYPE_WARN = 0x57; // 'W'
+const WARN_LENGTH = 8;
 const TYPE_RCPT = 0x52; // 'R'
 const TYPE_DONE = 0x44; // 'D'
 const TYPE_CONTENT = 0x4d; // 'M'
@@ -45,20 +52,41 @@ function record(type: number, payload: Buffer): Buffer {
   return Buffer.concat([head, payload]);
 }
 
-/** The bytes before the content: magic, envelope, recipients, and the 'M' marker. */
+/** The payload of a 'W' record: warnAt in µs, 0 for none. */
+export function encodeWarn(warnAt: number | null): Buffer {
+  const payload = Buffer.alloc(WARN_LENGTH);
+  payload.writeBigUInt64BE(BigInt(Math.max(0, Math.round(warnAt ?? 0))));
+  return payload;
+}
+
+/** The bytes before the content: magic, envelope, warning time, recipients, and the 'M' marker. */
 export function encodeHead(envelope: QueueEnvelope, recipients: readonly QueueRecipient[]): Buffer {
-  const parts = [MAGIC, record(TYPE_ENVELOPE, Buffer.from(JSON.stringify(envelope), 'utf8'))];
+  const parts = [
+    MAGIC,
+    record(TYPE_ENVELOPE, Buffer.from(JSON.stringify(envelope), 'utf8')),
+    record(TYPE_WARN, encodeWarn(envelope.warnAt)),
+  ];
   for (const r of recipients) parts.push(record(TYPE_RCPT, Buffer.from(JSON.stringify(r), 'utf8')));
   parts.push(Buffer.from([TYPE_CONTENT]));
   return Buffer.concat(parts);
 }
 
-/** CRC-32 of a head as written, with done marks counted as pending. */
-export function headCrc(head: Buffer, rcptTypeOffsets: readonly number[]): number {
-  if (rcptTypeOffsets.length === 0) return crc32(head);
+/**
+ * CRC-32 of a head as written, with done marks counted as pending and the
+ * warning time (at `warnOffset`, its payload) counted as zero.
+ */
+export function headCrc(head: Buffer, rcptTypeOffsets: readonly number[], warnOffset: number | null): number {
+  if (rcptTypeOffsets.length === 0 && warnOffset === null) return crc32(head);
   const copy = Buffer.from(head);
   for (const at of rcptTypeOffsets) copy[at] = TYPE_RCPT;
+  if (warnOffset !== null) copy.fill(0, warnOffset, warnOffset + WARN_LENGTH);
   return crc32(copy);
+}
+
+/** Where encodeHead() put the warning time's payload: after magic and the envelope record. */
+export function warnOffsetOf(head: Buffer): number {
+  const afterEnvelope = MAGIC.length + 5 + head.readUInt32BE(MAGIC.length + 1);
+  return afterEnvelope + 5;
 }
 
 export function encodeTrailer(headChecksum: number, contentChecksum: number, contentLength: number): Buffer {
@@ -96,8 +124,10 @@ export interface DecodedHead {
   readonly recipients: readonly DecodedRecipient[];
   /** Where the content starts (after the 'M' byte). */
   readonly contentOffset: number;
-  /** CRC over the head, done marks counted as pending. */
+  /** CRC over the head, done marks counted as pending, the warning time as zero. */
   readonly crc: number;
+  /** Offset of the 'W' payload, or null in files written before it existed. */
+  readonly warnOffset: number | null;
 }
 
 /**
@@ -109,6 +139,7 @@ export function decodeHead(buf: Buffer): DecodedHead | null {
   if (!buf.subarray(0, MAGIC.length).equals(MAGIC)) throw new QueueFileCorrupt('bad file format: no AFXQ1 header');
   let at = MAGIC.length;
   let envelope: QueueEnvelope | null = null;
+  let warnOffset: number | null = null;
   const recipients: DecodedRecipient[] = [];
   for (;;) {
     if (at >= buf.length) return null;
@@ -118,6 +149,17 @@ export function decodeHead(buf: Buffer): DecodedHead | null {
     const len = buf.readUInt32BE(at + 1);
     if (len > MAX_RECORD) throw new QueueFileCorrupt(`bad record length: record type ${type} length ${len}`);
     if (at + 5 + len > buf.length) return null;
+    if (type === TYPE_WARN) {
+      const before = envelope as QueueEnvelope | null;
+      if (before === null || warnOffset !== null || recipients.length > 0 || len !== WARN_LENGTH) {
+        throw new QueueFileCorrupt(`unexpected record type ${type} at offset ${at}`);
+      }
+      warnOffset = at + 5;
+      const warnAt = Number(buf.readBigUInt64BE(warnOffset));
+      envelope = { ...before, warnAt: warnAt === 0 ? null : warnAt };
+      at += 5 + len;
+      continue;
+    }
     const payload = buf.subarray(at + 5, at + 5 + len).toString('utf8');
     let value: unknown;
     try {
@@ -136,8 +178,9 @@ export function decodeHead(buf: Buffer): DecodedHead | null {
   const crc = headCrc(
     buf.subarray(0, contentOffset),
     recipients.filter((r) => r.done).map((r) => r.typeOffset),
+    warnOffset,
   );
-  return { envelope, recipients, contentOffset, crc };
+  return { envelope, recipients, contentOffset, crc, warnOffset };
 }
 
 /** The type byte that marks a recipient done, written at its typeOffset. */

@@ -5,7 +5,10 @@
  * hash_queue_depth say. A file is created with mode 0600 and gets the owner
  * execute bit (0700) only when complete, as Postfix marks it; readers skip
  * files without it. New files are synced in groups (queue_sync.ts) before
- * create() resolves; done marks are synced before markDone() resolves.
+ * create() resolves; done marks and the cleared warning time are synced
+ * before markDone() and updateWarn() resolve. sweep() is start-up recovery:
+ * it removes files never completed (but not those this store is writing)
+ * and moves what cannot be a queue file to corrupt.
  *
  * Parameters: queue_directory, hash_queue_names, hash_queue_depth, enable_long_queue_ids
  * Diagnostics: create() rejects with the system error; read() with QueueFileCorrupt
@@ -18,6 +21,7 @@ import {
   appendFile,
   chmod,
   type FileHandle,
+  lstat,
   mkdir,
   open,
   readdir,
@@ -26,6 +30,7 @@ import {
   rm,
   stat,
   statfs,
+  unlink,
   utimes,
 } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -38,10 +43,11 @@ import {
   decodeTrailer,
   encodeHead,
   encodeTrailer,
+  encodeWarn,
   headCrc,
-  MAGIC,
   QueueFileCorrupt,
   TRAILER_LENGTH,
+  warnOffsetOf,
 } from './queue_file_format.ts';
 import { hashDirs, parseQueueId, type QueueId, QueueIdGenerator } from './queue_id.ts';
 import { formatLogEntry, parseLog } from './queue_log_format.ts';
@@ -53,6 +59,7 @@ import type {
   QueueMessage,
   QueueName,
   QueueStore,
+  SweepResult,
 } from './queue_store.ts';
 import { LOG_KINDS, QUEUE_NAMES } from './queue_store.ts';
 import { SyncGroup } from './queue_sync.ts';
@@ -75,6 +82,8 @@ interface FsMessage extends QueueMessage {
   readonly contentOffset: number;
   readonly contentCrc: number;
   readonly typeOffsets: readonly number[];
+  /** Offset of the warning time's payload, null in files older than the 'W' record. */
+  readonly warnOffset: number | null;
 }
 
 function isFsMessage(m: QueueMessage): m is FsMessage {
@@ -88,6 +97,8 @@ export class FsQueueStore implements QueueStore {
   readonly #ids: QueueIdGenerator;
   readonly #sync = new SyncGroup();
   readonly #madeDirs = new Set<string>();
+  /** Paths this store is writing now: a start-up sweep must never take them for crash leftovers. */
+  readonly #writing = new Set<string>();
 
   constructor(options: FsQueueOptions) {
     this.root = options.queue_directory;
@@ -139,8 +150,10 @@ export class FsQueueStore implements QueueStore {
     await this.#ensureDir(dir);
     const path = join(dir, id);
     const head = encodeHead(envelope, recipients);
-    const crcHead = headCrc(head, []);
+    const warnOffset = warnOffsetOf(head);
+    const crcHead = headCrc(head, [], warnOffset);
     let file: FileHandle | null = null;
+    this.#writing.add(path);
     try {
       file = await open(path, 'wx', MODE_WRITING);
       let contentCrc = 0;
@@ -163,7 +176,7 @@ export class FsQueueStore implements QueueStore {
       await this.#sync.sync(file, dir);
       await file.close();
       file = null;
-      const typeOffsets = recipientTypeOffsets(head, recipients.length);
+      const typeOffsets = recipientTypeOffsets(head, recipients.length, warnOffset);
       const message: FsMessage = {
         id,
         queue,
@@ -173,12 +186,15 @@ export class FsQueueStore implements QueueStore {
         contentOffset: head.length,
         contentCrc,
         typeOffsets,
+        warnOffset,
       };
       return message;
     } catch (err) {
       await file?.close().catch(() => undefined);
       await rm(path, { force: true }).catch(() => undefined);
       throw err;
+    } finally {
+      this.#writing.delete(path);
     }
   }
 
@@ -216,6 +232,7 @@ export class FsQueueStore implements QueueStore {
         contentOffset: decoded.contentOffset,
         contentCrc: trailer.contentCrc,
         typeOffsets: decoded.recipients.map((r) => r.typeOffset),
+        warnOffset: decoded.warnOffset,
       };
       return message;
     } finally {
@@ -276,12 +293,24 @@ export class FsQueueStore implements QueueStore {
     }
   }
 
+  async updateWarn(message: QueueMessage, warnAt: number | null): Promise<void> {
+    if (!isFsMessage(message)) throw new TypeError('updateWarn(): not a message of this store');
+    if (message.warnOffset === null) return; // a file from before the 'W' record: its warning time stays
+    const file = await open(this.pathOf(message.queue, message.id), 'r+');
+    try {
+      await file.write(encodeWarn(warnAt), 0, 8, message.warnOffset);
+      await this.#sync.sync(file, null);
+    } finally {
+      await file.close();
+    }
+  }
+
   async setForceExpire(queue: QueueName, id: QueueId, on: boolean): Promise<void> {
     await chmod(this.pathOf(queue, id), on ? MODE_COMPLETE | MODE_FORCE_EXPIRE : MODE_COMPLETE);
   }
 
   async remove(queue: QueueName, id: QueueId): Promise<void> {
-    await rm(this.pathOf(queue, id), { force: true });
+    await unlinkIfThere(this.pathOf(queue, id));
   }
 
   async appendLog(kind: LogKind, id: QueueId, entry: DeliveryLogEntry): Promise<void> {
@@ -300,7 +329,7 @@ export class FsQueueStore implements QueueStore {
   }
 
   async removeLog(kind: LogKind, id: QueueId): Promise<void> {
-    await rm(this.pathOf(kind, id), { force: true });
+    await unlinkIfThere(this.pathOf(kind, id));
   }
 
   async *list(queue: QueueName): AsyncIterable<QueueListEntry> {
@@ -345,20 +374,61 @@ export class FsQueueStore implements QueueStore {
     }
   }
 
+  async sweep(queue: QueueName): Promise<SweepResult> {
+    const removed: string[] = [];
+    const quarantined: string[] = [];
+    for await (const { dir, name } of this.#walk(join(this.root, queue), this.#hashed.has(queue) ? this.#depth : 0)) {
+      const path = join(dir, name);
+      if (this.#writing.has(path)) continue;
+      let st: Awaited<ReturnType<typeof stat>>;
+      try {
+        st = await lstat(path);
+      } catch {
+        continue; // gone meanwhile
+      }
+      if (st.isDirectory() && this.#hashed.has(queue) && name.length === 1) continue;
+      const id = parseQueueId(name);
+      if (id !== null && st.isFile() && (st.mode & 0o100) === 0) {
+        // Never made complete: a crash (or a kill) in the middle of writing it.
+        await rm(path, { force: true });
+        removed.push(name);
+      } else if (id === null || !st.isFile()) {
+        await this.#ensureDir(join(this.root, 'corrupt'));
+        await rename(path, join(this.root, 'corrupt', uniqueName(name)));
+        quarantined.push(name);
+      }
+    }
+    return { removed, quarantined };
+  }
+
   async freeSpace(): Promise<number> {
     const s = await statfs(this.root);
     return s.bavail * s.bsize;
   }
 }
 
-/** Offsets of the recipient type bytes in a head written by encodeHead(). */
-function recipientTypeOffsets(head: Buffer, count: number): number[] {
+/** Offsets of the recipient type bytes in a head written by encodeHead() (they follow the 'W' payload). */
+function recipientTypeOffsets(head: Buffer, count: number, warnOffset: number): number[] {
   const offsets: number[] = [];
-  let at = MAGIC.length;
-  at += 5 + head.readUInt32BE(at + 1); // the envelope record
+  let at = warnOffset + 8;
   for (let i = 0; i < count; i++) {
     offsets.push(at);
     at += 5 + head.readUInt32BE(at + 1);
   }
   return offsets;
+}
+
+/** unlink() that does not mind a missing file; cheaper than rm({ force: true }), which stats first. */
+async function unlinkIfThere(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
+/** A name for a quarantined file that cannot be a queue ID: keeps it readable, never a path, never a clash. */
+function uniqueName(name: string): string {
+  const safe = name.replace(/[^0-9A-Za-z_.-]/g, '_').slice(0, 200);
+  return `${safe}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 }

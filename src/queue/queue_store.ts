@@ -62,6 +62,14 @@ export interface QueueListEntry {
   readonly forceExpire: boolean;
 }
 
+/** What a start-up sweep of one queue did (queue_recover.ts logs it). */
+export interface SweepResult {
+  /** Messages never completed (a crash while writing them), removed. */
+  readonly removed: readonly string[];
+  /** Entries that cannot be messages (bad names, not files), moved to corrupt. */
+  readonly quarantined: readonly string[];
+}
+
 /** Content to queue: one buffer, or chunks as they arrive (smtpd DATA). */
 export type MessageContent = Buffer | AsyncIterable<Buffer>;
 
@@ -88,6 +96,8 @@ export interface QueueStore {
   move(id: QueueId, from: QueueName, to: QueueName, nextAttempt?: number): Promise<void>;
   /** Marks recipients (by index) done, durably, before anything else happens to them. */
   markDone(message: QueueMessage, indexes: readonly number[]): Promise<void>;
+  /** Sets or clears when the delay warning is due (qmgr clears it once the warning went out), durably. */
+  updateWarn(message: QueueMessage, warnAt: number | null): Promise<void>;
   /** Sets or clears the force-expire mark (postsuper -e/-f). */
   setForceExpire(queue: QueueName, id: QueueId, on: boolean): Promise<void>;
   remove(queue: QueueName, id: QueueId): Promise<void>;
@@ -96,6 +106,13 @@ export interface QueueStore {
   removeLog(kind: LogKind, id: QueueId): Promise<void>;
   /** Every complete message in `queue`, one at a time (never all in memory at once). */
   list(queue: QueueName): AsyncIterable<QueueListEntry>;
+  /**
+   * Start-up recovery of one queue: removes messages that were never
+   * completed (never one this process is still writing) and moves entries
+   * that cannot be messages to corrupt. Never used on maildrop, which other
+   * processes write.
+   */
+  sweep(queue: QueueName): Promise<SweepResult>;
   /** Bytes available to the queue. */
   freeSpace(): Promise<number>;
 }

@@ -18,8 +18,8 @@ const LAYERS: readonly (readonly string[])[] = [
   ['config'],
   ['dns', 'maps'],
   ['queue', 'rewrite'],
-  ['cleanup', 'bounce'],
-  ['smtpd', 'qmgr', 'smtp', 'local', 'virtual', 'logscan'],
+  ['cleanup', 'bounce', 'mailbox'],
+  ['smtpd', 'qmgr', 'smtp', 'local', 'virtual', 'logscan', 'error', 'discard'],
   ['doctor'],
   ['cli'],
 ];
