@@ -86,12 +86,6 @@ export class CleanupServer implements CleanupService {
       logInternal: p.info_log_address_format === 'internal',
     });
     const arrival = request.arrival ?? ctx.clock() * 1000;
-    const a = request.actions;
-    if (a.hold !== undefined) state.hold = true;
-    if (a.discard !== undefined) state.discard = true;
-    if (a.redirect !== undefined) state.redirect = a.redirect;
-    if (a.filter !== undefined) state.filterTo = a.filter;
-
     const sender = await cleanupSender(ctx, state, request.sender);
     const recipients = await cleanupRecipients(ctx, state, request.recipients);
 
@@ -102,6 +96,12 @@ export class CleanupServer implements CleanupService {
     }
     await this.#readContent(ctx, state, message, content);
     await message.end();
+    // smtpd's actions may change until the end of data (end-of-data restrictions): read them only now.
+    const a = request.actions;
+    if (a.hold !== undefined) state.hold = true;
+    if (a.discard !== undefined) state.discard = true;
+    if (a.redirect !== undefined) state.redirect = a.redirect;
+    if (a.filter !== undefined) state.filterTo = a.filter;
     if (state.bcc.length > 0 && state.ok) {
       const extra = state.bcc.map((address) => ({ address, orcpt: null, notify: DSN_NOTIFY.NEVER }));
       const seen = new Set(recipients.map((r) => r.address.toLowerCase()));

@@ -28,6 +28,7 @@ import type { Qmgr } from '../qmgr/qmgr_core.ts';
 import type { BounceService } from '../queue/bounce_request.ts';
 import type { DeliveryAgent } from '../queue/deliver_request.ts';
 import { FsQueueStore } from '../queue/queue_fs_store.ts';
+import { smtpdProgram } from '../smtpd/smtpd.ts';
 import { agentPrograms } from './master_agents.ts';
 
 /**
@@ -126,6 +127,7 @@ export function createPrograms(hub: ServiceHub = new ServiceHub()): ServiceProgr
     publish: (name: string, agent: DeliveryAgent | null, limit: number) => hub.setAgent(name, agent, limit),
   };
   return [
+    smtpdProgram({ cleanup: (sc) => hub.cleanupFor(sc.config.params.cleanup_service_name) }),
     cleanupProgram({
       store,
       notifyQmgr: (id) => hub.qmgr?.notify(id),

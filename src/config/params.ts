@@ -15,6 +15,7 @@ import { PARAMS_LOCAL } from './params_local.ts';
 import { PARAMS_QMGR } from './params_qmgr.ts';
 import { PARAMS_REWRITE } from './params_rewrite.ts';
 import { PARAMS_SMTP } from './params_smtp.ts';
+import { PARAMS_SMTPD } from './params_smtpd.ts';
 import { PARAMS_VIRTUAL } from './params_virtual.ts';
 
 export const PARAMS = {
@@ -24,6 +25,7 @@ export const PARAMS = {
   ...PARAMS_CLEANUP,
   ...PARAMS_QMGR,
   ...PARAMS_SMTP,
+  ...PARAMS_SMTPD,
   ...PARAMS_LOCAL,
   ...PARAMS_VIRTUAL,
 } as const satisfies Record<string, ParamSpec<unknown>>;

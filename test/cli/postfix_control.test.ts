@@ -3,10 +3,12 @@ import { once } from 'node:events';
 import { test } from 'node:test';
 import { affixInstance, startForeground } from '../peers/affix_instance.ts';
 
-const STOCK_MASTER_CF = `smtp      inet  n       -       n       -       -       smtpd
-pickup    unix  n       -       n       60      1       pickup
+// A stock-looking master.cf; smtpd listens on an ephemeral port, and tlsmgr is a
+// service affix never runs (its TLS session cache lives in the process).
+const STOCK_MASTER_CF = `127.0.0.1:0 inet  n       -       n       -       -       smtpd
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
 `;
 
 test('postfix start-fg runs the daemon; status, reload and stop talk to it with postfix-script words', async (t) => {
@@ -18,7 +20,7 @@ test('postfix start-fg runs the daemon; status, reload and stop talk to it with 
   assert.match(inst.log(), /postfix\/postfix-script\[\d+\]: starting the Postfix mail system\n/);
   assert.match(
     inst.log(),
-    /postfix\/master\[\d+\]: warning: .*master\.cf: services not implemented by affix, not started: smtp\/inet \(smtpd, line 1\), pickup\/unix/,
+    /postfix\/master\[\d+\]: warning: .*master\.cf: services not implemented by affix, not started: tlsmgr\/unix \(tlsmgr, line 4\)\n/,
   );
 
   const status = inst.cli(['postfix', '-c', inst.configDir, 'status']);

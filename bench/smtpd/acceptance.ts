@@ -1,0 +1,171 @@
+/**
+ * bench/smtpd/acceptance: SMTP acceptance rate, affix smtpd against
+ * Postfix 3.7 in the same run. Postfix's own smtp-source sends 10,000
+ * messages of 4 KB over 20 sessions to each server; both put the mail on
+ * hold (`smtpd_client_restrictions = check_client_access static:HOLD`), so
+ * only acceptance is measured; both answer 250 only once the queue file is
+ * synced (Postfix: cleanup's fsync; affix: the file store's group commit).
+ * affix runs as the daemon frame runs it: startMaster() with master.cf's
+ * smtpd and cleanup, the real cleanup writing through FsQueueStore. After each run the held messages are counted: fewer than
+ * acknowledged is a loss and fails the bench. Prints one block of figures.
+ *
+ *   node --import tsx bench/smtpd/acceptance.ts [messages] [sessions] [runs]
+ *
+ * Needs root (private Postfix) and Debian's postfix (smtp-source).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startMaster } from '../../src/cli/master.ts';
+import { createPrograms, ServiceHub } from '../../src/cli/master_programs.ts';
+import { freePort, postfixSkipReason, startPostfixOrReason } from '../../test/peers/postfix_instance.ts';
+import { findProgram } from '../../test/peers/programs.ts';
+
+const SETUP = {
+  messages: Number(process.argv[2] ?? 10_000),
+  sessions: Number(process.argv[3] ?? 20),
+  size: 4096,
+  runs: Number(process.argv[4] ?? 3),
+} as const;
+
+const HOLD = { smtpd_client_restrictions: 'check_client_access static:HOLD' };
+
+/** Runs smtp-source; resolves with seconds taken and the messages acknowledged (its -c counter). */
+function smtpSource(port: number): Promise<{ seconds: number; acked: number }> {
+  const args = [
+    '-4',
+    '-c',
+    '-s',
+    String(SETUP.sessions),
+    '-m',
+    String(SETUP.messages),
+    '-l',
+    String(SETUP.size),
+    '-f',
+    'bench@example.org',
+    '-t',
+    'rcpt@mx.example.test',
+    `127.0.0.1:${port}`,
+  ];
+  const started = process.hrtime.bigint();
+  return new Promise((resolve, reject) => {
+    const child = spawn(findProgram('smtp-source')!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('latin1').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('latin1').on('data', (d: string) => (err += d));
+    child.on('close', (code) => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const counts = out.split(/[\r\n]/).filter((x) => /^\d+$/.test(x.trim()));
+      const acked = counts.length > 0 ? Number(counts.at(-1)) : 0;
+      if (code !== 0) reject(new Error(`smtp-source exited ${code}: ${err}`));
+      else resolve({ seconds, acked });
+    });
+  });
+}
+
+/** Files in a queue directory tree (hashed or not). */
+function countFiles(dir: string): number {
+  let n = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.isDirectory()) n += countFiles(join(dir, e.name));
+    else n++;
+  }
+  return n;
+}
+
+async function startAffix(): Promise<{ port: number; dir: string; stop: () => Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'affix-bench-'));
+  const queue = join(dir, 'queue');
+  const port = await freePort();
+  const settings: Record<string, string> = {
+    compatibility_level: '3.6',
+    queue_directory: queue,
+    data_directory: join(dir, 'lib'),
+    maillog_file: join(dir, 'mail.log'),
+    maillog_file_prefixes: dir,
+    myhostname: 'mx.example.test',
+    mydomain: 'example.test',
+    inet_interfaces: '127.0.0.1',
+    inet_protocols: 'ipv4',
+    smtpd_peername_lookup: 'no',
+    alias_maps: '',
+    local_recipient_maps: '',
+    mynetworks: '127.0.0.0/8',
+    ...HOLD,
+  };
+  writeFileSync(
+    join(dir, 'main.cf'),
+    Object.entries(settings)
+      .map(([k, v]) => `${k} = ${v}\n`)
+      .join(''),
+  );
+  writeFileSync(join(dir, 'master.cf'), `127.0.0.1:${port} inet n - n - - smtpd\ncleanup unix n - n - 0 cleanup\n`);
+  const master = await startMaster({
+    optionC: dir,
+    env: {},
+    signals: false,
+    programs: createPrograms(new ServiceHub()),
+  });
+  return {
+    port,
+    dir: join(queue, 'hold'),
+    stop: async () => {
+      await master.stop('immediate');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const skip = postfixSkipReason();
+  if (skip !== undefined) {
+    console.log(`bench smtpd/acceptance: not run: ${skip}`);
+    return;
+  }
+  const results: Record<string, number[]> = { 'Postfix 3.7.11': [], affix: [] };
+  for (let run = 0; run < SETUP.runs; run++) {
+    for (const name of ['Postfix 3.7.11', 'affix'] as const) {
+      let mta: { port: number; dir: string; stop: () => Promise<void> | void };
+      if (name === 'affix') {
+        mta = await startAffix();
+      } else {
+        const pf = await startPostfixOrReason(null, { ...HOLD, in_flow_delay: '1s' });
+        if (typeof pf === 'string') throw new Error(pf);
+        mta = {
+          port: pf.port,
+          dir: join(pf.dir, 'spool', 'hold'),
+          stop: () => {
+            pf.stop();
+            rmSync(pf.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+          },
+        };
+      }
+      try {
+        const r = await smtpSource(mta.port);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        const held = countFiles(mta.dir);
+        if (held < r.acked) throw new Error(`${name} lost ${r.acked - held} acknowledged messages`);
+        results[name]!.push(r.acked / r.seconds);
+        console.error(`${name} run ${run + 1}: ${r.acked} acked in ${r.seconds.toFixed(2)} s, ${held} held`);
+      } finally {
+        await mta.stop();
+      }
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+  const pf = median(results['Postfix 3.7.11']!);
+  const ax = median(results['affix']!);
+  console.log('bench: smtpd/acceptance (smtp-source, mail on hold)');
+  console.log(
+    `setup: ${SETUP.messages} messages x ${SETUP.size} bytes, ${SETUP.sessions} sessions, ${SETUP.runs} runs`,
+  );
+  console.log('durability: fsync before 250 (both)');
+  for (const [name, xs] of Object.entries(results)) {
+    console.log(`${name}: ${xs.map((x) => x.toFixed(0)).join(' / ')} msg/s (median ${median(xs).toFixed(0)})`);
+  }
+  console.log(`ratio affix/Postfix: ${(ax / pf).toFixed(2)}`);
+}
+
+await main();
