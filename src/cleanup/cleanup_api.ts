@@ -24,13 +24,14 @@
  * See: postfix/src/cleanup/cleanup_api.c, cleanup.c, cleanup_final.c,
  *   postfix/src/pickup/pickup.c (the local Received: header)
  */
+
+import { mailDate } from '../global/mail_date.ts';
 import { MailError } from '../global/reply.ts';
 import { DSN_NOTIFY, type QueueEnvelope } from '../queue/queue_envelope.ts';
 import type { QueueId } from '../queue/queue_id.ts';
 import { cleanupRecipients, cleanupSender } from './cleanup_addr.ts';
 import type { CleanupContext } from './cleanup_context.ts';
 import { CLEANUP_LOG } from './cleanup_log.ts';
-import { mailDate } from './cleanup_mail_date.ts';
 import { CleanupMessage } from './cleanup_message.ts';
 import { CLEANUP_REPLY } from './cleanup_replies.ts';
 import type { CleanupRequest, CleanupResult, CleanupService } from './cleanup_service.ts';

@@ -10,11 +10,12 @@
  *   header_from_format, undisclosed_recipients_header, header_size_limit
  * See: postfix/src/cleanup/cleanup_message.c (cleanup_header_done_callback)
  */
+
+import { mailDate, messageIdStamp } from '../global/mail_date.ts';
 import { quote822Local } from '../rewrite/quote_822_local.ts';
 import type { CleanupContext } from './cleanup_context.ts';
 import { foldHeader, outHeader } from './cleanup_headers.ts';
 import { CLEANUP_LOG } from './cleanup_log.ts';
-import { mailDate, messageIdStamp } from './cleanup_mail_date.ts';
 import type { CleanupState } from './cleanup_state.ts';
 
 /** What the missing headers are made of. */

@@ -72,7 +72,7 @@ class SharedSinks {
     let entry = this.#sinks.get(key);
     if (entry === undefined) {
       ensureLogDirectory(config);
-      entry = { sink: createLogSink(o), file: o.maillog_file ?? '' };
+      entry = { sink: createLogSink({ ...o, batch: true }), file: o.maillog_file ?? '' };
       this.#sinks.set(key, entry);
     }
     return entry.sink;

@@ -11,7 +11,7 @@
  *   recipient is then deferred with `unable to forward message`
  * See: postfix/src/local/forward.c, postfix/src/local/indirect.c
  */
-import { mailDate } from '../cleanup/cleanup_mail_date.ts';
+import { mailDate } from '../global/mail_date.ts';
 import { MailError } from '../global/reply.ts';
 import { DSN_NOTIFY } from '../queue/queue_envelope.ts';
 import { prependDelivered } from './local_maildir.ts';

@@ -65,6 +65,8 @@ export interface LogOptions {
   readonly stderr?: LogEcho;
   /** Echo with the program name (`postsuper: …`, default) or the whole tag (`postfix/postfix-script: …`, as postlog). */
   readonly stderrTag?: 'program' | 'tag';
+  /** Daemons: a maillog_file sink writes informational lines once per event-loop turn. */
+  readonly batch?: boolean;
   /** Use this sink instead of the one the parameters select (a MemorySink in tests). */
   readonly sink?: LogSink;
   /** Milliseconds since the epoch; tests fix it. */
@@ -210,6 +212,7 @@ function selectSink(o: LogOptions, myhostname: string): LogSink {
     maillog_file_rotate_suffix: o.maillog_file_rotate_suffix ?? LOG_DEFAULTS.maillog_file_rotate_suffix,
     maillog_file_compressor: o.maillog_file_compressor ?? LOG_DEFAULTS.maillog_file_compressor,
     clock: o.clock,
+    batch: o.batch ?? false,
   });
 }
 

@@ -1,8 +1,13 @@
 /**
  * log_file_sink: writes records to maillog_file as postlogd does:
- * `Nov 01 09:05:17 mx postfix/smtpd[12574]: text`, one synchronous write(2)
- * per line on an O_APPEND descriptor, so lines never interleave and a crash
- * loses nothing already logged. Rotates like `postfix logrotate`.
+ * `Nov 01 09:05:17 mx postfix/smtpd[12574]: text`, with synchronous write(2)s
+ * on an O_APPEND descriptor, so lines never interleave: one per line, or,
+ * for a daemon (`batch`), the informational lines of one turn of the event
+ * loop together in one write — a system call per line cost more than the
+ * mail itself under load. A warning, error, fatal or panic line is always
+ * written at once, with everything before it; a crash of a batching daemon
+ * can lose at most the informational lines of the current turn.
+ * Rotates like `postfix logrotate`.
  *
  * Parameters: maillog_file, maillog_file_permissions, maillog_file_rotate_suffix,
  *   maillog_file_compressor, myhostname
@@ -33,6 +38,8 @@ export interface FileSinkOptions {
   readonly clock?: () => number;
   /** Told when a write fails (disk full ...); default: a line on the process's stderr. */
   readonly onWriteError?: (text: string) => void;
+  /** Write informational lines once per turn of the event loop (daemons), not one by one. */
+  readonly batch?: boolean;
 }
 
 function stderrReport(text: string): void {
@@ -51,9 +58,14 @@ export class FileSink implements LogSink {
   readonly #compressor: string;
   readonly #clock: () => number;
   readonly #onWriteError: (text: string) => void;
+  readonly #batch: boolean;
   readonly #stamps = new StampCache(fileStamp);
   #fd: number | null;
   #failing = false;
+  /** Lines waiting for the end of this turn of the event loop, and their tag for error reports. */
+  #pending: string[] = [];
+  #pendingTag = '';
+  #flushScheduled = false;
 
   constructor(options: FileSinkOptions) {
     this.maillog_file = options.maillog_file;
@@ -63,6 +75,7 @@ export class FileSink implements LogSink {
     this.#compressor = options.maillog_file_compressor ?? 'gzip';
     this.#clock = options.clock ?? Date.now;
     this.#onWriteError = options.onWriteError ?? stderrReport;
+    this.#batch = options.batch ?? false;
     this.#fd = this.#open();
   }
 
@@ -76,13 +89,30 @@ export class FileSink implements LogSink {
 
   write(record: LogRecord): void {
     if (this.#fd === null) return;
-    const line = fileLine(this.#stamps.at(this.#clock()), this.#host, record.line);
+    this.#pending.push(fileLine(this.#stamps.at(this.#clock()), this.#host, record.line));
+    this.#pendingTag = record.tag;
+    if (!this.#batch || record.level !== 'info') {
+      this.flush();
+    } else if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Writes the lines of this turn now. */
+  flush(): void {
+    this.#flushScheduled = false;
+    if (this.#fd === null || this.#pending.length === 0) return;
+    const text = this.#pending.join('');
+    this.#pending = [];
     try {
-      writeLineSync(this.#fd, line);
+      writeLineSync(this.#fd, text);
       this.#failing = false;
     } catch (err) {
       if (!this.#failing)
-        this.#onWriteError(`${record.tag}: warning: logfile '${this.maillog_file}' write error: ${strerror(err)}`);
+        this.#onWriteError(
+          `${this.#pendingTag}: warning: logfile '${this.maillog_file}' write error: ${strerror(err)}`,
+        );
       this.#failing = true;
     }
   }
@@ -90,6 +120,7 @@ export class FileSink implements LogSink {
   /** Opens maillog_file again (a new file after a rename); throws FatalError when it cannot. */
   reopen(): void {
     if (this.#fd === null) return;
+    this.flush();
     const fd = this.#open();
     closeSync(this.#fd);
     this.#fd = fd;
@@ -97,6 +128,7 @@ export class FileSink implements LogSink {
 
   rotate(): Promise<RotateResult> {
     if (this.#fd === null) return Promise.reject(new Error(`logfile '${this.maillog_file}' is closed`));
+    this.flush();
     return rotateLogFile({
       maillog_file: this.maillog_file,
       maillog_file_rotate_suffix: this.#suffix,
@@ -109,6 +141,7 @@ export class FileSink implements LogSink {
 
   async close(): Promise<void> {
     if (this.#fd === null) return;
+    this.flush();
     const fd = this.#fd;
     this.#fd = null;
     closeSync(fd);

@@ -12,32 +12,8 @@
  * See: postfix/src/smtpd/smtpd.c (common_pre_message_handling, comment_sanitize),
  *      postfix/src/global/mail_date.c
  */
+import { mailDate } from '../global/mail_date.ts';
 import { quote822Local } from '../maps/mail_addr_find.ts';
-
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-/** The local time zone's abbreviation, as %Z prints it where Intl knows one. */
-function zoneName(d: Date): string {
-  const part = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' })
-    .formatToParts(d)
-    .find((p) => p.type === 'timeZoneName');
-  return part?.value ?? 'UTC';
-}
-
-/** mail_date(): `Sun, 29 Nov 2026 09:05:17 +0000 (UTC)`, local time, day space-padded. */
-export function mailDate(ms: number): string {
-  const d = new Date(ms);
-  const two = (n: number) => String(n).padStart(2, '0');
-  const offset = -d.getTimezoneOffset();
-  const sign = offset < 0 ? '-' : '+';
-  const abs = Math.abs(offset);
-  return (
-    `${DAYS[d.getDay()]}, ${String(d.getDate()).padStart(2, ' ')} ${MONTHS[d.getMonth()]} ${d.getFullYear()} ` +
-    `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())} ` +
-    `${sign}${two(Math.floor(abs / 60))}${two(abs % 60)} (${zoneName(d)})`
-  );
-}
 
 /** comment_sanitize(): printable ASCII, no backslash, parentheses balanced. */
 export function commentSanitize(text: string): string {

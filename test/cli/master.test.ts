@@ -68,7 +68,7 @@ test('master binds an inet service, gives it its -o overrides, and hands a reloa
   writeFileSync(mainCf, readFileSync(mainCf, 'utf8').replace('ESMTP one', 'ESMTP two'));
   await master.reload();
   assert.equal(fake.contexts.at(-1)?.config.value('smtpd_banner'), 'override.example.test ESMTP two');
-  assert.match(inst.log(), /postfix\/master\[\d+\]: reload -- version/);
+  await inst.waitForLog(/postfix\/master\[\d+\]: reload -- version/);
 
   await master.stop('graceful');
   assert.deepEqual(fake.events, [`start 127.0.0.1:${port}`, `reload 127.0.0.1:${port}`, 'stop graceful']);
@@ -127,6 +127,7 @@ test('postfix logrotate asks the running master to rotate maillog_file for all i
   const rotated = readdirSync(`${inst.dir}/log`).filter((f) => /^mail\.log\.\d{8}-\d{6}\.gz$/.test(f));
   assert.equal(rotated.length, 1, readdirSync(`${inst.dir}/log`).join(' '));
   await master.reload();
+  await inst.waitForLog('reload -- version');
   assert.match(inst.log(), /^\w{3} \d\d \d\d:\d\d:\d\d mx postfix\/master\[\d+\]: reload -- version/);
   assert.doesNotMatch(inst.log(), /daemon started/);
 });
