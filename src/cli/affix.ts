@@ -20,6 +20,7 @@ const COMMANDS: Readonly<Record<string, Loader>> = {
   postsuper: async () => (await import('./queue_tools_stub.ts')).postsuperMain,
   postcat: async () => (await import('./queue_tools_stub.ts')).postcatMain,
   mailq: async () => (await import('./queue_tools_stub.ts')).mailqMain,
+  logs: async () => (await import('./logs.ts')).main,
   sendmail: async () => (await import('./queue_tools_stub.ts')).sendmailMain,
 };
 

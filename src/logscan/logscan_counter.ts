@@ -1,0 +1,101 @@
+/**
+ * logscan_counter: a count per key with a bound on the number of keys, so a
+ * table of reasons or warnings stays small however large the log: once full,
+ * counts for new keys go to one `(other)` row. Also sorts for "top N".
+ */
+
+export interface CountRow {
+  readonly key: string;
+  readonly count: number;
+}
+
+export const OTHER_KEY = '(other)';
+
+/**
+ * A copy of `text` that shares no memory with the line it was cut from. V8
+ * makes substrings views of their parent, and a log line is a view of a
+ * 64 KiB chunk: a table key kept as a view would keep the whole chunk alive.
+ */
+export function detach(text: string): string {
+  return text.length < 13 ? text : `${text} `.slice(0, -1);
+}
+
+export class Counter {
+  readonly #counts = new Map<string, number>();
+  readonly #maxKeys: number;
+  #total = 0;
+
+  constructor(maxKeys = 10_000) {
+    this.#maxKeys = maxKeys;
+  }
+
+  add(key: string, n = 1): void {
+    this.#total += n;
+    const had = this.#counts.get(key);
+    if (had !== undefined) {
+      this.#counts.set(key, had + n);
+    } else if (this.#counts.size < this.#maxKeys) {
+      this.#counts.set(detach(key), n);
+    } else {
+      this.#counts.set(OTHER_KEY, (this.#counts.get(OTHER_KEY) ?? 0) + n);
+    }
+  }
+
+  get total(): number {
+    return this.#total;
+  }
+
+  get size(): number {
+    return this.#counts.size;
+  }
+
+  get(key: string): number {
+    return this.#counts.get(key) ?? 0;
+  }
+
+  /** The `n` largest counts (all when n <= 0), larger first, then by key. */
+  top(n = 0): CountRow[] {
+    const rows = [...this.#counts].map(([key, count]) => ({ key, count }));
+    rows.sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return n > 0 ? rows.slice(0, n) : rows;
+  }
+}
+
+export interface ReasonRow {
+  readonly reason: string;
+  readonly count: number;
+  /** Where it happened most (recipient domain, client), most first. */
+  readonly where: readonly CountRow[];
+}
+
+/** Counts per reason, and per reason the places it happened (both bounded). */
+export class ReasonTable {
+  readonly #reasons: Counter;
+  readonly #where = new Map<string, Counter>();
+
+  constructor(maxReasons = 1000) {
+    this.#reasons = new Counter(maxReasons);
+  }
+
+  add(reason: string, where: string): void {
+    this.#reasons.add(reason);
+    const key = this.#reasons.get(reason) > 0 ? reason : OTHER_KEY;
+    let w = this.#where.get(key);
+    if (w === undefined) {
+      w = new Counter(20);
+      this.#where.set(detach(key), w);
+    }
+    w.add(where);
+  }
+
+  get total(): number {
+    return this.#reasons.total;
+  }
+
+  /** The `n` most frequent reasons (all when n <= 0), each with its three most frequent places. */
+  top(n = 0): ReasonRow[] {
+    return this.#reasons
+      .top(n)
+      .map((r) => ({ reason: r.key, count: r.count, where: this.#where.get(r.key)?.top(3) ?? [] }));
+  }
+}
