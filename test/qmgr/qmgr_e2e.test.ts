@@ -113,6 +113,7 @@ test('a message goes cleanup -> incoming -> qmgr -> error and discard agents, an
     cleanup.submit(request(cleanup, ['x@gone.test']), content('Subject: forbidden stuff\n\nbody\n')),
     (err: unknown) => err instanceof MailError && err.message === '550 5.7.1 forbidden subject',
   );
+  await inst.waitForLog('reject: header Subject: forbidden stuff');
   assert.match(
     inst.log(),
     /postfix\/cleanup\[\d+\]: \w+: reject: header Subject: forbidden stuff from client\.example\.org\[127\.0\.0\.5\]; from=<sender@example\.org> to=<x@gone\.test> proto=ESMTP helo=<client\.example\.org>: 5\.7\.1 forbidden subject\n/,
