@@ -24,13 +24,14 @@
  * See: postfix/src/cleanup/cleanup_api.c, cleanup.c, cleanup_final.c,
  *   postfix/src/pickup/pickup.c (the local Received: header)
  */
-
+import { finishAuthentication } from '../auth/auth_cleanup.ts';
 import { mailDate } from '../global/mail_date.ts';
 import { MailError } from '../global/reply.ts';
 import { DSN_NOTIFY, type QueueEnvelope } from '../queue/queue_envelope.ts';
 import type { QueueId } from '../queue/queue_id.ts';
 import { cleanupRecipients, cleanupSender } from './cleanup_addr.ts';
 import type { CleanupContext } from './cleanup_context.ts';
+import { extractedRecipients } from './cleanup_extract.ts';
 import { CLEANUP_LOG } from './cleanup_log.ts';
 import { CleanupMessage } from './cleanup_message.ts';
 import { CLEANUP_REPLY } from './cleanup_replies.ts';
@@ -95,6 +96,7 @@ export class CleanupServer implements CleanupService {
       await message.line(Buffer.from(`Received: by ${p.myhostname} (${p.mail_name}, from userid ${request.uid ?? 0})`));
       await message.line(Buffer.from(`\tid ${id}; ${mailDate(Math.floor(arrival / 1000))}`));
     }
+    state.extract = request.extractRecipients != null;
     await this.#readContent(ctx, state, message, content);
     await message.end();
     // smtpd's actions may change until the end of data (end-of-data restrictions): read them only now.
@@ -103,6 +105,17 @@ export class CleanupServer implements CleanupService {
     if (a.discard !== undefined) state.discard = true;
     if (a.redirect !== undefined) state.redirect = a.redirect;
     if (a.filter !== undefined) state.filterTo = a.filter;
+    if (request.extractRecipients != null && state.ok) {
+      // sendmail -t: the header recipients join those of the command line, duplicates dropped.
+      const extra = extractedRecipients(state, request.extractRecipients.notify);
+      const seen = new Set(recipients.map((r) => r.address.toLowerCase()));
+      for (const r of await cleanupRecipients(ctx, state, extra)) {
+        if (!seen.has(r.address.toLowerCase())) {
+          seen.add(r.address.toLowerCase());
+          recipients.push(r);
+        }
+      }
+    }
     if (state.bcc.length > 0 && state.ok) {
       const extra = state.bcc.map((address) => ({ address, orcpt: null, notify: DSN_NOTIFY.NEVER }));
       const seen = new Set(recipients.map((r) => r.address.toLowerCase()));
@@ -136,8 +149,23 @@ export class CleanupServer implements CleanupService {
     };
     const queue = state.hold ? 'hold' : 'incoming';
     const out = message.output;
+    // affix extension (issue 7): Authentication-Results: from smtpd, then DKIM signing, after all header rewriting.
+    const auth = finishAuthentication({
+      queueId: id,
+      origin: request.origin,
+      client: request.client,
+      signer: ctx.tables.dkim ?? null,
+      headers: a.authHeaders ?? null,
+      content: Buffer.concat(out.chunks as Buffer[], out.size),
+      log: ctx.log,
+      now: Math.floor(ctx.clock() / 1000),
+    });
+    if (!auth.ok) {
+      ctx.log.info(CLEANUP_LOG.removed(id, 'canceled'));
+      throw new MailError(auth.reply);
+    }
     try {
-      await ctx.store.create(id, queue, envelope, recipients, Buffer.concat(out.chunks as Buffer[], out.size));
+      await ctx.store.create(id, queue, envelope, recipients, auth.content);
     } catch (err) {
       ctx.log.warn(CLEANUP_LOG.writeError(id, (err as Error).message));
       ctx.log.info(CLEANUP_LOG.removed(id, 'canceled'));

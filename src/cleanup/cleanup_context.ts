@@ -12,6 +12,8 @@
  *   every lookup (mail is deferred, 451), as Postfix's surrogate tables do
  * See: postfix/src/cleanup/cleanup_init.c
  */
+import { DkimSigner } from '../auth/auth_dkim_signer.ts';
+import { AUTH_LOG } from '../auth/auth_log.ts';
 import type { Config } from '../config/config.ts';
 import type { Params } from '../config/params.ts';
 import type { Log } from '../log/log.ts';
@@ -33,6 +35,8 @@ export interface CleanupTables {
   readonly nested_header_checks: Maps | null;
   readonly body_checks: Maps | null;
   readonly masquerade_exceptions: MatchList | null;
+  /** affix extension (issue 7): the DKIM keys and signing table; null or absent: no signing. */
+  readonly dkim?: DkimSigner | null;
 }
 
 export interface CleanupContext {
@@ -79,7 +83,21 @@ export async function openCleanupTables(config: Config, log: Log): Promise<Clean
     body_checks: opened.body_checks ?? null,
     masquerade_exceptions:
       exceptions === '' ? null : await stringList('masquerade_exceptions', exceptions, { log: dictLog }),
+    dkim: openDkimSigner(config, log), // affix extension (issue 7)
   };
+}
+
+/** affix extension (issue 7): the DKIM signer; a configuration that cannot be used is an error, and nothing is signed. */
+function openDkimSigner(config: Config, log: Log): DkimSigner | null {
+  try {
+    const signer = DkimSigner.fromParams(config.params);
+    if (signer !== null && signer.internal.unsupported.length > 0)
+      log.warn(AUTH_LOG.unsupportedHosts(signer.internal.unsupported));
+    return signer;
+  } catch (err) {
+    log.error(AUTH_LOG.setupFailed((err as Error).message));
+    return null;
+  }
 }
 
 /** Closes the tables of a context that is no longer used. */

@@ -27,6 +27,7 @@ import { tok822Externalize, tok822Parse, tok822ScanAddr } from '../rewrite/tok82
 import { type ActOutput, cleanupAct } from './cleanup_act.ts';
 import { mapAddress } from './cleanup_addr.ts';
 import type { CleanupContext } from './cleanup_context.ts';
+import { extractHeader } from './cleanup_extract.ts';
 import { foldHeader, type HeaderOpts, headerName, headerOpts, headerValue, outHeader } from './cleanup_headers.ts';
 import { CLEANUP_LOG } from './cleanup_log.ts';
 import { blockType, type HeaderClass, MimeBoundaries } from './cleanup_mime.ts';
@@ -159,6 +160,7 @@ export class CleanupMessage {
     let opts = headerOpts(text);
     let changed = h.truncated;
     const cls: HeaderClass = opts?.mime ? 'multipart' : h.cls;
+    if (state.extract && h.cls === 'primary' && opts !== null && extractHeader(state, opts, text) === 'drop') return;
     if (opts?.name === 'Received') state.hopCount++;
     const checks = state.filtering ? this.#checksFor(cls) : null;
     if (checks !== null) {

@@ -9,6 +9,7 @@
  *
  * See: postfix/src/cleanup/cleanup.c, postfix/src/global/cleanup_user.h
  */
+import type { AuthHeaders } from '../auth/auth_cleanup.ts';
 import type { QueueClient } from '../queue/queue_envelope.ts';
 import type { QueueId } from '../queue/queue_id.ts';
 
@@ -31,6 +32,12 @@ export interface CleanupActions {
   readonly redirect?: string;
   /** FILTER: route through this transport:destination (content filter); also the submitting service's content_filter. */
   readonly filter?: string;
+  /**
+   * affix extension (issue 7): Authentication-Results: and Received-SPF:
+   * from smtpd's checks, known only at end of data; cleanup puts them on
+   * top and drops forged fields that claim the same authserv-id.
+   */
+  readonly authHeaders?: AuthHeaders;
 }
 
 export interface CleanupRequest {
@@ -64,6 +71,13 @@ export interface CleanupRequest {
   readonly uid?: number;
   /** The submitting service's receive_override_options (no_address_mappings, no_header_body_checks ...). */
   readonly receive_override_options?: readonly string[];
+  // Added for sendmail and pickup (issue 4).
+  /**
+   * sendmail -t: the recipients of the To:, Cc: and Bcc: headers (the
+   * Resent- ones when present) are added, with this DSN NOTIFY mask, and
+   * Bcc: headers are removed (cleanup_extract.ts).
+   */
+  readonly extractRecipients?: { readonly notify: number } | null;
 }
 
 export type CleanupOutcome = 'queued' | 'held' | 'discarded';

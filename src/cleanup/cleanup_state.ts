@@ -64,6 +64,13 @@ export class CleanupState {
   hopCount = 0;
   /** The first Message-Id value, `<...>`. */
   messageId: string | null = null;
+  // Added for sendmail -t (cleanup_extract.ts).
+  /** sendmail -t: take recipients from the headers. */
+  extract = false;
+  /** Addresses of To:, Cc:, Bcc: seen before any Resent- recipient header. */
+  readonly extracted: string[] = [];
+  /** Addresses of the Resent- recipient headers; null until one is seen. */
+  resentExtracted: string[] | null = null;
 
   constructor(init: CleanupStateInit) {
     this.queueId = init.queueId;

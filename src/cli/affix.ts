@@ -16,12 +16,14 @@ const COMMANDS: Readonly<Record<string, Loader>> = {
   postmap: async () => (await import('./postmap.ts')).main,
   postalias: async () => (await import('./postalias.ts')).main,
   newaliases: async () => (await import('./postalias.ts')).newaliasesMain,
-  postqueue: async () => (await import('./queue_tools_stub.ts')).postqueueMain,
-  postsuper: async () => (await import('./queue_tools_stub.ts')).postsuperMain,
-  postcat: async () => (await import('./queue_tools_stub.ts')).postcatMain,
-  mailq: async () => (await import('./queue_tools_stub.ts')).mailqMain,
+  postqueue: async () => (await import('./postqueue.ts')).main,
+  postsuper: async () => (await import('./postsuper.ts')).main,
+  postcat: async () => (await import('./postcat.ts')).main,
+  mailq: async () => (await import('./sendmail.ts')).mailqMain,
+  sendmail: async () => (await import('./sendmail.ts')).main,
   logs: async () => (await import('./logs.ts')).main,
-  sendmail: async () => (await import('./queue_tools_stub.ts')).sendmailMain,
+  doctor: async () => (await import('./doctor.ts')).main,
+  dkim: async () => (await import('./dkim.ts')).main,
 };
 
 const USAGE = `usage: affix COMMAND [ARGS...]

@@ -9,11 +9,14 @@
  * queue_directory (shared by cleanup and qmgr, so group commit and the
  * start-up sweep see every write), the cleanup services by master.cf name
  * (smtpd and pickup take theirs by cleanup_service_name), the running
- * qmgr (cleanup announces new mail to it), and the delivery agents by
+ * qmgr (cleanup announces new mail to it), the delivery agents by
  * master.cf service name (qmgr's transports: error, retry, discard, smtp,
- * relay, lmtp, local, virtual).
+ * relay, lmtp, local, virtual), and the bounce services by master.cf name
+ * (bounce, defer, trace: qmgr's notification requests go to the one
+ * bounce_service_name, defer_service_name or trace_service_name names).
  */
 import { resolve } from 'node:path';
+import { type BounceServiceNames, bounceProgram } from '../bounce/bounce.ts';
 import { cleanupProgram } from '../cleanup/cleanup.ts';
 import { CLEANUP_REPLY } from '../cleanup/cleanup_replies.ts';
 import type { CleanupService } from '../cleanup/cleanup_service.ts';
@@ -22,9 +25,11 @@ import type { ServiceProgram } from '../config/master_service.ts';
 import { discardProgram } from '../discard/discard.ts';
 import { errorProgram } from '../error/error.ts';
 import { MailError } from '../global/reply.ts';
+import { pickupProgram } from '../pickup/pickup.ts';
 import { qmgrProgram } from '../qmgr/qmgr.ts';
 import type { AgentBinding } from '../qmgr/qmgr_context.ts';
 import type { Qmgr } from '../qmgr/qmgr_core.ts';
+import { showqProgram } from '../qmgr/qmgr_showq_service.ts';
 import type { BounceService } from '../queue/bounce_request.ts';
 import type { DeliveryAgent } from '../queue/deliver_request.ts';
 import { FsQueueStore } from '../queue/queue_fs_store.ts';
@@ -32,24 +37,30 @@ import { smtpdProgram } from '../smtpd/smtpd.ts';
 import { agentPrograms } from './master_agents.ts';
 
 /**
- * Until the bounce service lands (the bounce issue): every notification
- * fails, so qmgr keeps the message and logs `status=deferred (bounce
- * failed)` instead of losing the sender's notice.
+ * While master.cf runs no bounce service of the name a request goes to:
+ * every notification fails, so qmgr keeps the message and logs
+ * `status=deferred (bounce failed)` instead of losing the sender's notice.
  */
-const BOUNCE_UNAVAILABLE: BounceService = {
-  flush: () => Promise.reject(new Error('bounce service is not implemented yet')),
-  flushDeferred: () => Promise.reject(new Error('bounce service is not implemented yet')),
-  warn: () => Promise.reject(new Error('bounce service is not implemented yet')),
-  trace: () => Promise.reject(new Error('bounce service is not implemented yet')),
-};
+function bounceUnavailable(name: string): BounceService {
+  const fail = () => Promise.reject(new Error(`${name} service is not running`));
+  return { flush: fail, flushDeferred: fail, warn: fail, trace: fail };
+}
 
 /** What the services of one daemon share. */
 export class ServiceHub {
   readonly #stores = new Map<string, Promise<FsQueueStore>>();
   readonly #cleanups = new Map<string, CleanupService>();
   readonly #agents = new Map<string, AgentBinding>();
+  readonly #bounces = new Map<string, BounceService>();
+  #bounceNames: BounceServiceNames = { bounce: 'bounce', defer: 'defer', trace: 'trace' };
   qmgr: Qmgr | null = null;
-  bounce: BounceService = BOUNCE_UNAVAILABLE;
+  /** Where qmgr's notification requests go: the bounce services master.cf runs (tests may replace it). */
+  bounce: BounceService = {
+    flush: (m) => this.#bounceBy('bounce').flush(m),
+    flushDeferred: (m) => this.#bounceBy('defer').flushDeferred(m),
+    warn: (m) => this.#bounceBy('defer').warn(m),
+    trace: (m) => this.#bounceBy('trace').trace(m),
+  };
 
   /** The queue of `config`'s queue_directory, created (and its directories made) once. */
   store(config: Config): Promise<FsQueueStore> {
@@ -77,6 +88,18 @@ export class ServiceHub {
       warn: (m) => this.bounce.warn(m),
       trace: (m) => this.bounce.trace(m),
     };
+  }
+
+  /** Publishes (or, with null, withdraws) the bounce service of master.cf name `name`, and where requests go. */
+  setBounce(name: string, service: BounceService | null, names: BounceServiceNames): void {
+    if (service === null) this.#bounces.delete(name);
+    else this.#bounces.set(name, service);
+    this.#bounceNames = names;
+  }
+
+  #bounceBy(kind: keyof BounceServiceNames): BounceService {
+    const name = this.#bounceNames[kind];
+    return this.#bounces.get(name) ?? bounceUnavailable(name);
   }
 
   /** The cleanup service published under master.cf name `name`, if it runs. */
@@ -120,6 +143,24 @@ export class ServiceHub {
   }
 }
 
+/**
+ * qmgr, answering also `{command: "flush"}` on the control socket, what
+ * `affix postfix flush` sends (postqueue -f's trigger, FADI).
+ */
+function withFlush(hub: ServiceHub, qmgr: ServiceProgram): ServiceProgram {
+  return {
+    name: qmgr.name,
+    start(context) {
+      context.registerControl('flush', async () => {
+        if (hub.qmgr === null) return { ok: false, error: 'qmgr is not running' };
+        hub.qmgr.flush();
+        return { ok: true };
+      });
+      return qmgr.start(context);
+    },
+  };
+}
+
 /** A fresh set of programs for one daemon, sharing one hub. */
 export function createPrograms(hub: ServiceHub = new ServiceHub()): ServiceProgram[] {
   const store = (config: Config) => hub.store(config);
@@ -133,13 +174,28 @@ export function createPrograms(hub: ServiceHub = new ServiceHub()): ServiceProgr
       notifyQmgr: (id) => hub.qmgr?.notify(id),
       publish: (name, service) => hub.setCleanup(name, service),
     }),
-    qmgrProgram({
+    withFlush(
+      hub,
+      qmgrProgram({
+        store,
+        agent: (name) => hub.agent(name),
+        bounce: () => hub.bounceService(),
+        publish: (qmgr) => {
+          hub.qmgr = qmgr;
+        },
+      }),
+    ),
+    // [issue 4] sendmail's maildrop into cleanup; the queue listing for postqueue -p/-j.
+    pickupProgram({
       store,
-      agent: (name) => hub.agent(name),
-      bounce: () => hub.bounceService(),
-      publish: (qmgr) => {
-        hub.qmgr = qmgr;
-      },
+      cleanup: (sc) => hub.cleanupFor(sc.config.params.cleanup_service_name),
+      cleanupReady: (sc) => hub.cleanup(sc.config.params.cleanup_service_name) !== undefined,
+    }),
+    showqProgram({ store }),
+    bounceProgram({
+      store,
+      cleanup: (sc) => hub.cleanupFor(sc.config.params.cleanup_service_name),
+      publish: (name, service, names) => hub.setBounce(name, service, names),
     }),
     errorProgram(agents),
     discardProgram(agents),

@@ -32,7 +32,15 @@ import {
   PCF,
   usageText,
 } from './postconf_options.ts';
-import { LOCK_TYPES, mapTypes, nameLines, SASL_CLIENT_TYPES, SASL_SERVER_TYPES, tlsInfo } from './postconf_other.ts';
+import {
+  bounceTemplatesText,
+  LOCK_TYPES,
+  mapTypes,
+  nameLines,
+  SASL_CLIENT_TYPES,
+  SASL_SERVER_TYPES,
+  tlsInfo,
+} from './postconf_other.ts';
 
 const PROGRAM = 'postconf';
 
@@ -128,7 +136,8 @@ async function run(argv: readonly string[], show: ShowOutput): Promise<number> {
 
   if (mode & (PCF.EXP_DSN_TEMPL | PCF.DUMP_DSN_TEMPL)) {
     if (operands.length > 1) show.fatal('options -b and -t require at most one template file');
-    return show.fatal('-b and -t (bounce templates) are not implemented yet: affix has no bounce service');
+    show.out.push(await bounceTemplatesText((mode & PCF.EXP_DSN_TEMPL) !== 0, loc.path, operands[0], show.io));
+    return 0;
   }
   if (mode & PCF.SHOW_MAPS) {
     await readMainSettings(loc, [], warn);

@@ -1,7 +1,8 @@
 /**
  * postconf_other: what postconf lists besides parameters: the lookup table
  * types (-m), mailbox lock methods (-l), SASL plug-in types for the server
- * (-a) and the client (-A), and the TLS library (-T). These are affix's own
+ * (-a) and the client (-A), the TLS library (-T), and the bounce templates
+ * (-b, -t). These are affix's own
  * capabilities, so they differ from a Postfix build's by design.
  *
  * SASL: the server types are `affix`, affix's built-in authentication
@@ -12,8 +13,13 @@
  * PLAIN and LOGIN itself with smtp_sasl_password_maps.
  *
  * See: postfix/src/postconf/postconf_other.c, postfix/src/util/dict_open.c
- *   (dict_mapnames), postfix/src/global/mbox_conf.c, postfix/src/xsasl/xsasl_server.c
+ *   (dict_mapnames), postfix/src/global/mbox_conf.c, postfix/src/xsasl/xsasl_server.c,
+ *   postfix/src/postconf/postconf.c (-b, -t), postfix/src/bounce/bounce.c
  */
+import { loadTemplates } from '../bounce/bounce.ts';
+import { templateEnv } from '../bounce/bounce_templates.ts';
+import { readConfig } from '../config/config.ts';
+import { type CliIo, cliMessages } from './cli_io.ts';
 
 /**
  * The table types the maps module is to support, for as long as its
@@ -71,4 +77,28 @@ export function tlsInfo(what: string): string | null {
     default:
       return null;
   }
+}
+
+/**
+ * postconf -b / -t: what Postfix's bounce program prints for postconf
+ * (`bounce -SVnexpand_templates` / `-SVndump_templates`): the templates of
+ * `file` (the operand) or bounce_template_file over the built-in ones,
+ * expanded with main.cf's values (-b) or as bounce_template_file syntax
+ * (-t). Its messages are the bounce program's, `postfix/bounce: warning:`
+ * and `postfix/bounce: fatal:` (then status 1) on standard error.
+ */
+export async function bounceTemplatesText(
+  expand: boolean,
+  configDir: string,
+  file: string | undefined,
+  io: CliIo,
+): Promise<string> {
+  const config = await readConfig(configDir, { requireMasterCf: false, env: io.env, cwd: io.cwd });
+  const msg = cliMessages(io, `${config.value('syslog_name')}/bounce`);
+  const warn = (text: string) => msg.warn(text);
+  const fatal = (text: string): never => msg.fatal(text);
+  const templates = await loadTemplates(file ?? config.params.bounce_template_file, warn, fatal);
+  return expand
+    ? templates.expandAll(templateEnv(config, warn, fatal))
+    : templates.dumpAll(config.params.header_from_format, warn);
 }

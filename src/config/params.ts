@@ -8,6 +8,8 @@
  * and `$name` references to them expand as in Postfix.
  */
 import type { ParamSpec, ParamValue } from './param_types.ts';
+import { PARAMS_AUTH } from './params_auth.ts';
+import { PARAMS_BOUNCE } from './params_bounce.ts';
 import { PARAMS_CLEANUP } from './params_cleanup.ts';
 import { PARAMS_DNS } from './params_dns.ts';
 import { PARAMS_GLOBAL } from './params_global.ts';
@@ -21,13 +23,15 @@ import { PARAMS_VIRTUAL } from './params_virtual.ts';
 export const PARAMS = {
   ...PARAMS_GLOBAL,
   ...PARAMS_DNS,
-  ...PARAMS_REWRITE,
   ...PARAMS_CLEANUP,
+  ...PARAMS_BOUNCE,
   ...PARAMS_QMGR,
+  ...PARAMS_REWRITE,
   ...PARAMS_SMTP,
-  ...PARAMS_SMTPD,
   ...PARAMS_LOCAL,
   ...PARAMS_VIRTUAL,
+  ...PARAMS_SMTPD,
+  ...PARAMS_AUTH,
 } as const satisfies Record<string, ParamSpec<unknown>>;
 
 export type ParamName = keyof typeof PARAMS;

@@ -9,6 +9,10 @@
  *   the query ID is random (16 bits) and the source port ephemeral; an answer
  *   counts only with the right ID, the QR bit, and the question asked. TCP
  *   answers are bounded by their 16-bit length.
+ * Added for DANE (issue 7): `dnssec` asks for DNSSEC-validated answers (AD
+ *   and the EDNS0 DO bit, RFC 6840 section 5.7); the caller reads `ad` of the
+ *   answer, set only when the (validating, trusted) resolver vouches for it;
+ *   TLSA may be asked for besides the DnsType's.
  * Standards: RFC 1035 sections 4.2.1 and 4.2.2, RFC 7766 (TCP fallback)
  * See: glibc res_send.c (send_dg, send_vc)
  */
@@ -27,12 +31,24 @@ export interface DnsTransportOptions {
   readonly timeout: number;
   /** Rounds over all servers. */
   readonly tries: number;
+  /** Added for DANE (issue 7): set AD and DO in the query (RFC 6840 section 5.7, RFC 3225). */
+  readonly dnssec?: boolean;
 }
+
+/** The types a query may ask for: affix's DnsType, and TLSA (RFC 6698) for DANE. */
+export type DnsQueryType = DnsType | 'TLSA';
 
 export type DnsTransportError = 'timeout' | 'network' | 'servfail' | 'refused' | 'notimp' | 'malformed';
 
 export type DnsExchange =
-  | { readonly kind: 'answer'; readonly packet: packet.DecodedPacket; readonly rcode: number; readonly tcp: boolean }
+  | {
+      readonly kind: 'answer';
+      readonly packet: packet.DecodedPacket;
+      readonly rcode: number;
+      readonly tcp: boolean;
+      /** The AD bit: the resolver validated the answer with DNSSEC. */
+      readonly ad?: boolean;
+    }
   | { readonly kind: 'error'; readonly error: DnsTransportError; readonly detail: string };
 
 export const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
@@ -46,13 +62,16 @@ const SKIP_RCODES: Readonly<Record<number, DnsTransportError>> = {
 type UdpEvent = { kind: 'reply'; buf: Buffer; server: DnsServer } | { kind: 'error'; server: DnsServer; err: Error };
 
 /** Asks the servers for name/type and returns the first usable answer, or why there is none. */
-export async function dnsExchange(name: string, type: DnsType, o: DnsTransportOptions): Promise<DnsExchange> {
+export async function dnsExchange(name: string, type: DnsQueryType, o: DnsTransportOptions): Promise<DnsExchange> {
   const id = randomInt(0, 65536);
   const query = packet.encode({
     id,
     type: 'query',
-    flags: packet.RECURSION_DESIRED,
+    flags: packet.RECURSION_DESIRED | (o.dnssec ? packet.AUTHENTIC_DATA : 0),
     questions: [{ name, type, class: 'IN' }],
+    ...(o.dnssec
+      ? { additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232, flags: packet.DNSSEC_OK } as packet.Answer] }
+      : {}),
   });
   const udp = new UdpExchange(id);
   let last: DnsExchange = { kind: 'error', error: 'timeout', detail: 'no server to ask' };
@@ -90,7 +109,7 @@ async function udpAnswer(
   deadline: number,
   id: number,
   name: string,
-  type: DnsType,
+  type: DnsQueryType,
 ): Promise<[DnsExchange, DnsServer]> {
   for (;;) {
     const event = await udp.next(server, deadline);
@@ -104,7 +123,7 @@ async function udpAnswer(
 }
 
 /** The decoded answer if it answers our question; null for a stray datagram. */
-function checkReply(buf: Buffer, id: number, name: string, type: DnsType): DnsExchange | null {
+function checkReply(buf: Buffer, id: number, name: string, type: DnsQueryType): DnsExchange | null {
   const result = decodePacket(buf);
   if ('problem' in result) return { kind: 'error', error: 'malformed', detail: result.problem };
   const decoded = result.packet;
@@ -117,7 +136,8 @@ function checkReply(buf: Buffer, id: number, name: string, type: DnsType): DnsEx
     q.name.toLowerCase() !== name.toLowerCase()
   )
     return null;
-  return { kind: 'answer', packet: decoded, rcode: (decoded.flags ?? 0) & 0xf, tcp: false };
+  const flags = decoded.flags ?? 0;
+  return { kind: 'answer', packet: decoded, rcode: flags & 0xf, tcp: false, ad: (flags & packet.AUTHENTIC_DATA) !== 0 };
 }
 
 /** UDP sockets for one query, one per server, kept across tries so a late answer still counts. */
@@ -188,7 +208,7 @@ function tcpExchange(
   query: Buffer,
   id: number,
   name: string,
-  type: DnsType,
+  type: DnsQueryType,
   timeout: number,
 ): Promise<DnsExchange> {
   return new Promise((resolve) => {

@@ -30,3 +30,16 @@ export interface BounceService {
   /** trace_flush: a success notice for the recipients in the trace log (NOTIFY=SUCCESS), then removes the log. */
   trace(message: QueueMessage): Promise<void>;
 }
+
+/**
+ * The envelope attribute (`A` record, Postfix's `trace_flags`) that makes
+ * trace() send a verify report (Subject `Mail Delivery Status Report`,
+ * the verify template) instead of a success notice: its value is a decimal
+ * mask with TRACE_FLAG bits, set for `sendmail -bv` (USR_VRFY) and
+ * `sendmail -v` (RECORD). The trace log then holds every recipient with
+ * action deliverable/undeliverable (-bv) or what happened (-v).
+ */
+export const TRACE_FLAGS_ATTR = 'trace_flags';
+
+/** DEL_REQ_FLAG_USR_VRFY and DEL_REQ_FLAG_RECORD (postfix/src/global/deliver_request.h). */
+export const TRACE_FLAG = { USR_VRFY: 1 << 9, RECORD: 1 << 10 } as const;

@@ -49,6 +49,7 @@ import {
   TRAILER_LENGTH,
   warnOffsetOf,
 } from './queue_file_format.ts';
+import { scanQueue } from './queue_fs_scan.ts';
 import { hashDirs, parseQueueId, type QueueId, QueueIdGenerator } from './queue_id.ts';
 import { formatLogEntry, parseLog } from './queue_log_format.ts';
 import type {
@@ -58,6 +59,7 @@ import type {
   QueueListEntry,
   QueueMessage,
   QueueName,
+  QueueScanItem,
   QueueStore,
   SweepResult,
 } from './queue_store.ts';
@@ -161,15 +163,15 @@ export class FsQueueStore implements QueueStore {
       if (Buffer.isBuffer(content)) {
         contentCrc = crc32(content);
         contentLength = content.length;
-        await file.writev([head, content, encodeTrailer(crcHead, contentCrc, contentLength)]);
+        await writeAll(file, [head, content, encodeTrailer(crcHead, contentCrc, contentLength)]);
       } else {
-        await file.write(head);
+        await writeAll(file, [head]);
         for await (const chunk of content) {
           contentCrc = crc32(chunk, contentCrc);
           contentLength += chunk.length;
-          await file.write(chunk);
+          await writeAll(file, [chunk]);
         }
-        await file.write(encodeTrailer(crcHead, contentCrc, contentLength));
+        await writeAll(file, [encodeTrailer(crcHead, contentCrc, contentLength)]);
       }
       // The execute bit says "complete"; the sync makes the data and the bit durable together.
       await file.chmod(MODE_COMPLETE);
@@ -347,6 +349,45 @@ export class FsQueueStore implements QueueStore {
     }
   }
 
+  async stat(queue: QueueName, id: QueueId): Promise<QueueListEntry | null> {
+    let st: Awaited<ReturnType<typeof stat>>;
+    try {
+      st = await stat(this.pathOf(queue, id));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+    if (!st.isFile() || (st.mode & 0o100) === 0) return null;
+    return { id, queue, mtime: st.mtimeMs, fileSize: st.size, forceExpire: (st.mode & MODE_FORCE_EXPIRE) !== 0 };
+  }
+
+  async *scan(
+    queue: QueueName,
+    options: { readonly log?: LogKind; readonly blocking?: boolean } = {},
+  ): AsyncIterable<QueueScanItem> {
+    const depth = this.#hashed.has(queue) ? this.#depth : 0;
+    const log = options.log;
+    const logPath = log === undefined ? undefined : (id: QueueId) => this.pathOf(log, id);
+    for await (const s of scanQueue(queue, join(this.root, queue), depth, { blocking: options.blocking, logPath })) {
+      const h = s.head;
+      const message: FsMessage | null =
+        h === null
+          ? null
+          : {
+              id: s.entry.id,
+              queue,
+              envelope: h.envelope,
+              recipients: h.recipients.map((r) => ({ recipient: r.recipient, done: r.done })),
+              size: s.size,
+              contentOffset: h.contentOffset,
+              contentCrc: s.contentCrc,
+              typeOffsets: h.recipients.map((r) => r.typeOffset),
+              warnOffset: h.warnOffset,
+            };
+      yield { entry: s.entry, message, log: s.log };
+    }
+  }
+
   /** Every entry name of a queue directory, descending `depth` levels of hash directories. */
   async *#walk(dir: string, depth: number): AsyncIterable<{ dir: string; name: string }> {
     let names: string[];
@@ -416,6 +457,33 @@ function recipientTypeOffsets(head: Buffer, count: number, warnOffset: number): 
     at += 5 + head.readUInt32BE(at + 1);
   }
   return offsets;
+}
+
+/**
+ * Writes every byte of `buffers`, in order. write(2) may write less than
+ * asked (a disk that fills up does that, without an error), and Node
+ * reports it only in bytesWritten: the rest is written again, which then
+ * fails with the real error (ENOSPC), so a short write can never pass for
+ * a complete file.
+ */
+async function writeAll(file: FileHandle, buffers: readonly Buffer[]): Promise<void> {
+  let pending = buffers.filter((b) => b.length > 0);
+  while (pending.length > 0) {
+    const { bytesWritten } = await file.writev(pending);
+    let done = bytesWritten;
+    const rest: Buffer[] = [];
+    for (const b of pending) {
+      if (done >= b.length) done -= b.length;
+      else {
+        rest.push(b.subarray(done));
+        done = 0;
+      }
+    }
+    if (bytesWritten === 0 && rest.length > 0) {
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    }
+    pending = rest;
+  }
 }
 
 /** unlink() that does not mind a missing file; cheaper than rm({ force: true }), which stats first. */

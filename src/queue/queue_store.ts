@@ -62,6 +62,14 @@ export interface QueueListEntry {
   readonly forceExpire: boolean;
 }
 
+/** One message of QueueStore.scan(): what list() says, the message (null when damaged), and its log. */
+export interface QueueScanItem {
+  readonly entry: QueueListEntry;
+  readonly message: QueueMessage | null;
+  /** The entries of the log scan() was asked for (defer, for showq); empty when there is none. */
+  readonly log: readonly DeliveryLogEntry[];
+}
+
 /** What a start-up sweep of one queue did (queue_recover.ts logs it). */
 export interface SweepResult {
   /** Messages never completed (a crash while writing them), removed. */
@@ -106,6 +114,21 @@ export interface QueueStore {
   removeLog(kind: LogKind, id: QueueId): Promise<void>;
   /** Every complete message in `queue`, one at a time (never all in memory at once). */
   list(queue: QueueName): AsyncIterable<QueueListEntry>;
+  /**
+   * What list() would say of one message, or null when `queue` holds no
+   * complete message `id` (postsuper and postcat look IDs up with it).
+   */
+  stat(queue: QueueName, id: QueueId): Promise<QueueListEntry | null>;
+  /**
+   * Optional: list(), read() and readLog(`log`) of every complete message
+   * of `queue` in one pass, one message at a time, for listings (showq)
+   * that want envelopes but not content. `blocking` lets a command that
+   * does nothing else meanwhile use synchronous I/O.
+   */
+  scan?(
+    queue: QueueName,
+    options?: { readonly log?: LogKind; readonly blocking?: boolean },
+  ): AsyncIterable<QueueScanItem>;
   /**
    * Start-up recovery of one queue: removes messages that were never
    * completed (never one this process is still writing) and moves entries

@@ -1,7 +1,8 @@
 /**
  * smtp_data: sends the message content after the server's 354: the queued
- * content (LF line ends) through the dot-stuffer, so the wire sees only
- * CRLF lines, stuffed dots, and lines no longer than
+ * content (LF line ends), converted to 7 bit when the server lacks
+ * 8BITMIME (smtp_mime_downgrade.ts), through the dot-stuffer, so the wire
+ * sees only CRLF lines, stuffed dots, and lines no longer than
  * smtp_line_length_limit; each write is limited by smtp_data_xfer_timeout.
  *
  * Parameters: smtp_line_length_limit, smtp_data_xfer_timeout (lmtp_* for lmtp)
@@ -11,6 +12,7 @@
  * See: postfix/src/smtp/smtp_proto.c (smtp_text_out and the DATA part of smtp_loop)
  */
 import { DotStuffer } from '../global/dot_stuff.ts';
+import { MimeDowngradeError, mimeDowngrade } from './smtp_mime_downgrade.ts';
 import type { SmtpState } from './smtp_state.ts';
 
 /** Reading the queued content failed (not the connection). */
@@ -21,8 +23,12 @@ export class SmtpContentError extends Error {
   }
 }
 
-/** Writes the whole content; throws SmtpStreamError (connection) or SmtpContentError (queue). */
-export async function sendContent(state: SmtpState): Promise<void> {
+/**
+ * Writes the whole content, converted to 7 bit when `downgrade` is set;
+ * throws SmtpStreamError (connection), SmtpContentError (queue) or
+ * MimeDowngradeError (the content cannot be converted).
+ */
+export async function sendContent(state: SmtpState, downgrade = false): Promise<void> {
   const session = state.session!;
   const s = state.ctx.settings;
   const limit = s.smtp_line_length_limit;
@@ -30,13 +36,15 @@ export async function sendContent(state: SmtpState): Promise<void> {
   let logged = false;
   session.stream.timeout = s.smtp_data_xfer_timeout;
   const content = state.request.content();
-  const chunks = content[Symbol.asyncIterator]();
+  const source: AsyncIterable<Buffer> = downgrade ? mimeDowngrade(content) : content;
+  const chunks = source[Symbol.asyncIterator]();
   try {
     for (;;) {
       let next: IteratorResult<Buffer>;
       try {
         next = await chunks.next();
       } catch (err) {
+        if (err instanceof MimeDowngradeError) throw err;
         throw new SmtpContentError(err);
       }
       if (next.done) break;

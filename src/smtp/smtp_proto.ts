@@ -10,7 +10,9 @@
  *
  * Parameters: smtp_mail_timeout, smtp_rcpt_timeout, smtp_data_init_timeout,
  *   smtp_data_done_timeout, smtp_rset_timeout, smtp_quit_timeout,
- *   smtp_skip_quit_response, smtp_address_verify_target (lmtp_* for lmtp)
+ *   smtp_skip_quit_response, smtp_address_verify_target (lmtp_* for lmtp),
+ *   disable_mime_output_conversion (a server without 8BITMIME gets 7-bit
+ *   content and no SIZE, as SMTP_MIME_DOWNGRADE())
  * See: postfix/src/smtp/smtp_proto.c (smtp_loop, smtp_xfer, smtp_rset, smtp_quit)
  */
 
@@ -20,6 +22,7 @@ import { commandLine, fakeResp, readResp, respText, type SmtpResp } from './smtp
 import { chatPeer } from './smtp_command.ts';
 import { SmtpContentError, sendContent } from './smtp_data.ts';
 import { mailCommand, rcptCommand } from './smtp_envelope.ts';
+import { MimeDowngradeError } from './smtp_mime_downgrade.ts';
 import { SMTP_COMMAND, SMTP_REASON, SMTP_STAGE } from './smtp_reasons.ts';
 import type { SmtpState } from './smtp_state.ts';
 import { SmtpStreamError } from './smtp_stream.ts';
@@ -81,6 +84,8 @@ async function smtpLoop(state: SmtpState, initial: St): Promise<boolean> {
   const lmtp = s.mode === 'lmtp';
   const verifyRcpt = request.verifyOnly && s.smtp_address_verify_target === 'rcpt';
   const verifyData = request.verifyOnly && s.smtp_address_verify_target === 'data';
+  // SMTP_MIME_DOWNGRADE(): the queue cannot tell 7bit content from unknown, and Postfix converts unknown too.
+  const downgrading = !ctx.params.disable_mime_output_conversion && !session.features.eightBitMime;
   const list = state.left.map((r) => r.index);
   const byIndex = (i: number) => state.left[i]!;
   const peer = chatPeer(state, session);
@@ -117,7 +122,6 @@ async function smtpLoop(state: SmtpState, initial: St): Promise<boolean> {
     switch (sendState) {
       case S.MAIL: {
         state.connSetupDone = ctx.micros();
-        const downgrading = false;
         command = mailCommand(request, { features: session.features, downgrading });
         nextState = S.RCPT;
         break;
@@ -253,8 +257,14 @@ async function smtpLoop(state: SmtpState, initial: St): Promise<boolean> {
 
     if (sendState === S.DOT && nrcpt > 0) {
       try {
-        await sendContent(state);
+        await sendContent(state, downgrading);
       } catch (err) {
+        if (err instanceof MimeDowngradeError) {
+          // No way to cancel a transaction in progress: disconnect without the final dot.
+          session.forbid();
+          mesgFail(state, null, fakeResp(err.dsn), err.message);
+          return false;
+        }
         if (err instanceof SmtpContentError) {
           ctx.log.warn(`${request.queueId}: ${err.message}`);
           session.forbid();

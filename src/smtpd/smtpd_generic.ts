@@ -15,6 +15,7 @@
  * See: postfix/src/smtpd/smtpd_check.c (generic_checks, is_map_command, forbid_allowlist)
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { spfChecks, spfRestriction } from '../auth/auth_spf.ts';
 import { checkAccess, checkDomainAccess, checkMailAccess, checkNamadrAccess } from './smtpd_access.ts';
 import {
   aclPermit,
@@ -362,6 +363,23 @@ async function one(
       // No address verification service in affix: the probe cannot be made, as when verify is down.
       s.ctx.log.warn('verify service failure');
       return 'dunno';
+    // affix extension (issue 7): SPF as policyd-spf decides it (src/auth/auth_spf.ts).
+    case 'reject_spf_fail':
+    case 'defer_spf_temperror': {
+      if (sender === null) return 'dunno';
+      const checks = await spfChecks({
+        ip: peer.addr,
+        helo,
+        sender,
+        mta: p.affix_authserv_id,
+        dns: s.ctx.dns,
+        params: p,
+      });
+      const r = spfRestriction(lname, checks, p, sender, helo);
+      if (r === null) return 'dunno';
+      const what = r.what === 'helo' ? REPLY_CLASS.helo : REPLY_CLASS.sender;
+      return refuse(cc, 'policy', r.code, r.dsn, `<${r.name}>: ${what} rejected: ${r.text}`);
+    }
     // ETRN
     case 'check_etrn_access':
       if (s.etrnDomain === null) return 'dunno';

@@ -17,6 +17,7 @@
  *      common_post_message_handling)
  */
 
+import { inboundChecked, smtpdAuthChecks } from '../auth/auth_smtpd.ts';
 import type { CleanupRequest } from '../cleanup/cleanup_service.ts';
 import { MailError } from '../global/reply.ts';
 import { ContentAbort, ContentChannel } from './smtpd_channel.ts';
@@ -24,7 +25,7 @@ import { chatReply } from './smtpd_chat.ts';
 import { smtpdCheckEod } from './smtpd_check.ts';
 import { SMTPD_LOG } from './smtpd_log.ts';
 import { receivedHeader } from './smtpd_received.ts';
-import { logWhatsup } from './smtpd_reject.ts';
+import { logWhatsup, reject } from './smtpd_reject.ts';
 import { SMTPD_REPLY, type SmtpdReply } from './smtpd_replies.ts';
 import { rewriteContextFor } from './smtpd_rewrite_ctx.ts';
 import type { MessageOutcome, OpenMessage, SmtpdSession } from './smtpd_state.ts';
@@ -42,6 +43,8 @@ export class MessageInProgress implements OpenMessage {
   /** CLEANUP_STAT_* that happened so far. */
   readonly errors = new Set<'size' | 'bare_lf'>();
   readonly outcome: Promise<Outcome>;
+  /** affix extension (issue 7): the client's content, kept for the checks at end of data; null: not checked. */
+  authCopy: Buffer[] | null = null;
 
   constructor(s: SmtpdSession, channel: ContentChannel, outcome: Promise<Outcome>) {
     this.#s = s;
@@ -90,6 +93,7 @@ export class MessageInProgress implements OpenMessage {
     const data = Buffer.concat(this.#batch);
     this.#batch = [];
     this.#batchLength = 0;
+    this.authCopy?.push(data);
     await this.channel.push(data);
   }
 
@@ -143,6 +147,9 @@ function cleanupRequest(s: SmtpdSession, rewriteContext: 'local' | 'remote'): Cl
       get filter() {
         return saved.filter ?? undefined;
       },
+      get authHeaders() {
+        return saved.authHeaders;
+      },
     },
     logContext: s.peer.namaddr,
     rewriteContext,
@@ -170,6 +177,9 @@ export async function startMessage(s: SmtpdSession): Promise<OpenMessage> {
   })();
   const message = new MessageInProgress(s, channel, outcome);
   s.message = message;
+  // affix extension (issue 7): keep the content for SPF/DKIM/DMARC/ARC at end of data.
+  const client = { address: s.peer.addr, name: s.peer.name, saslUsername: s.sasl?.username ?? null };
+  if (inboundChecked(s.ctx.params, client)) message.authCopy = [];
   const p = s.ctx.params;
   const lines = [
     ...s.saved.prepend,
@@ -208,6 +218,29 @@ function failureReply(s: SmtpdSession, m: OpenMessage, error: unknown): SmtpdRep
   return SMTPD_REPLY.write_error;
 }
 
+/** affix extension (issue 7): runs the checks; a DMARC refusal (logged as `reject: END-OF-MESSAGE`), or null. */
+async function inboundAuth(s: SmtpdSession, m: OpenMessage): Promise<SmtpdReply | null> {
+  const t = s.txn;
+  if (!(m instanceof MessageInProgress) || m.authCopy === null || t.stage !== 'mail') return null;
+  const client = { address: s.peer.addr, name: s.peer.name, saslUsername: s.sasl?.username ?? null };
+  const v = await smtpdAuthChecks({
+    queueId: s.queueId ?? 'NOQUEUE',
+    client,
+    helo: s.helo,
+    sender: t.mail.sender,
+    content: Buffer.concat(m.authCopy),
+    dns: s.ctx.dns,
+    params: s.ctx.params,
+    log: s.ctx.log,
+  });
+  s.saved.authHeaders = v.headers;
+  if (v.hold !== null && s.saved.hold === null) {
+    logWhatsup(s, 'hold', v.hold);
+    s.saved.hold = v.hold;
+  }
+  return v.reject === null ? null : reject(s, null, 'policy', v.reject.code, v.reject.dsn, v.reject.text);
+}
+
 /**
  * common_post_message_handling(): end-of-data restrictions, commit, reply,
  * reset. Resolves true when the message was queued.
@@ -216,7 +249,9 @@ export async function finishMessage(s: SmtpdSession, m: OpenMessage, bdat: boole
   s.where = 'END-OF-MESSAGE';
   await m.flush();
   if (m.errors.size === 0) {
-    const err = await smtpdCheckEod(s);
+    // affix extension (issue 7): inbound checks and the DMARC policy (src/auth/auth_smtpd.ts).
+    const auth = await inboundAuth(s, m);
+    const err = auth ?? (await smtpdCheckEod(s));
     if (err !== null) {
       m.abort('end-of-data restriction');
       await m.outcome;

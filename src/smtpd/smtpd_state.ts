@@ -7,6 +7,7 @@
  *
  * See: postfix/src/smtpd/smtpd.h (SMTPD_STATE), postfix/src/smtpd/smtpd_state.c
  */
+import type { AuthHeaders } from '../auth/auth_cleanup.ts';
 import type { QueueId } from '../queue/queue_id.ts';
 import type { SmtpdContext } from './smtpd_context.ts';
 import type { SmtpdPeer } from './smtpd_peer.ts';
@@ -71,6 +72,8 @@ export interface SavedActions {
   prepend: string[];
   /** BCC recipients (logged; cleanup has no BCC action yet). */
   bcc: string[];
+  /** affix extension (issue 7): Authentication-Results: and Received-SPF: for cleanup, set at end of data. */
+  authHeaders?: AuthHeaders;
 }
 
 /** The TLS facts smtpd logs and writes in Received:. */

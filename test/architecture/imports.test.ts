@@ -17,9 +17,9 @@ const LAYERS: readonly (readonly string[])[] = [
   ['log'],
   ['config'],
   ['dns', 'maps'],
-  ['queue', 'rewrite'],
+  ['queue', 'rewrite', 'auth'],
   ['cleanup', 'bounce', 'mailbox'],
-  ['smtpd', 'qmgr', 'smtp', 'local', 'virtual', 'logscan', 'error', 'discard'],
+  ['smtpd', 'qmgr', 'smtp', 'local', 'virtual', 'logscan', 'error', 'discard', 'pickup'],
   ['doctor'],
   ['cli'],
 ];

@@ -43,7 +43,6 @@ const DELIBERATE = [
   { what: 'postconf -a', reason: 'affix has no Cyrus SASL: its server types are `affix` (built in) and `dovecot`' },
   { what: 'postconf -m', reason: "the table types of affix's maps module, not of a Postfix build" },
   { what: 'postconf -T', reason: "Node's OpenSSL version; public-key-algorithms is a fixed list" },
-  { what: 'postconf -b, -t', reason: 'bounce templates come with the bounce service: a fatal error for now' },
   { what: 'postconf -v', reason: 'accepted, but prints no debug logging' },
   {
     what: 'legacy database parameters (ldap:name -> name_server_host ...)',

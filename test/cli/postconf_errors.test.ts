@@ -244,15 +244,3 @@ for (const c of CASES) {
     }
   });
 }
-
-test('postconf -b and -t say they are not implemented yet', async (t) => {
-  const dir = configDir(t, 'biff = no\n');
-  for (const flag of ['-b', '-t']) {
-    const r = await runCli(main, ['-c', dir, flag]);
-    assert.equal(r.status, 1);
-    assert.equal(
-      r.stderr,
-      'postconf: fatal: -b and -t (bounce templates) are not implemented yet: affix has no bounce service\n',
-    );
-  }
-});

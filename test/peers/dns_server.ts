@@ -18,7 +18,13 @@
  * A name missing from the zone is NXDOMAIN (NODATA when it is the parent of a
  * name in the zone); a name without records of the asked type is NODATA.
  * Negative answers carry an SOA whose minimum is `negativeTtl`.
- * Security: listens on 127.0.0.1 only.
+ *
+ * Added for email authentication (issue 7): `host` and `port` place the
+ * server elsewhere on loopback (port 53 for tools that only read
+ * /etc/resolv.conf, as root); `authenticData` sets the AD bit, as a
+ * validating resolver does for a signed zone, except on names marked
+ * `insecure`; TLSA records for DANE.
+ * Security: listens on 127.0.0.0/8 only.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { createServer, type Server, type Socket as TcpSocket } from 'node:net';
@@ -43,6 +49,10 @@ export interface DnsNode {
   /** One TXT record per entry: a string (split into 255-byte chunks when longer) or explicit chunks. */
   readonly TXT?: readonly (string | readonly string[])[];
   readonly CNAME?: string;
+  /** [usage, selector, matching type, data in hex] (RFC 6698). */
+  readonly TLSA?: readonly (readonly [number, number, number, string])[];
+  /** With `authenticData`: answers about this name come without AD (an unsigned zone). */
+  readonly insecure?: boolean;
   /** TTL of this name's records; default the server's `ttl`. */
   readonly ttl?: number;
   /** A fault for every question about this name, or per type. */
@@ -61,6 +71,12 @@ export interface DnsServerOptions {
   readonly ttl?: number;
   /** SOA minimum (and TTL) in NXDOMAIN/NODATA answers; null: no SOA at all (60). */
   readonly negativeTtl?: number | null;
+  /** Loopback address to listen on (127.0.0.1). */
+  readonly host?: string;
+  /** Port for UDP and TCP (ephemeral). */
+  readonly port?: number;
+  /** Set AD in answers (a validating resolver vouching for them), except for `insecure` names. */
+  readonly authenticData?: boolean;
 }
 
 /** One question the server received. */
@@ -71,7 +87,7 @@ export interface DnsQueryLog {
 }
 
 export interface DnsServer {
-  readonly host: '127.0.0.1';
+  readonly host: string;
   readonly port: number;
   /** The server in the form affix_dns_servers and DnsResolver take: `['127.0.0.1:PORT']`. */
   readonly servers: readonly string[];
@@ -100,7 +116,9 @@ export async function startDnsServer(t: TestContext | null, options: DnsServerOp
   const ttl = options.ttl ?? 300;
   const negativeTtl = options.negativeTtl === undefined ? 60 : options.negativeTtl;
   const queries: DnsQueryLog[] = [];
-  const { udp, tcp, port } = await bindBoth();
+  const host = options.host ?? '127.0.0.1';
+  if (!host.startsWith('127.')) throw new Error(`dns_server: ${host} is not a loopback address`);
+  const { udp, tcp, port } = await bindBoth(host, options.port ?? 0);
   const timers = new Set<NodeJS.Timeout>();
   const tcpClients = new Set<TcpSocket>();
   let closed = false;
@@ -127,7 +145,8 @@ export async function startDnsServer(t: TestContext | null, options: DnsServerOp
     if (node?.delay) await sleep(node.delay, timers);
     if (fault === 'drop') return null;
     const base = { id: q.id ?? 0, type: 'response' as const, questions: [question] };
-    const flags = packet.AUTHORITATIVE_ANSWER | ((q.flags ?? 0) & packet.RECURSION_DESIRED);
+    const ad = options.authenticData === true && node?.insecure !== true ? packet.AUTHENTIC_DATA : 0;
+    const flags = packet.AUTHORITATIVE_ANSWER | ((q.flags ?? 0) & packet.RECURSION_DESIRED) | ad;
     if (fault === 'malformed') return malformed(q.id ?? 0, question);
     if (fault !== undefined) return packet.encode({ ...base, flags: flags | RCODE[fault] });
     const result = resolve(name, question.type as DnsServerType);
@@ -180,6 +199,13 @@ export async function startDnsServer(t: TestContext | null, options: DnsServerOp
           type,
           ttl: t,
           data: { preference, exchange },
+        }));
+      case 'TLSA':
+        return (node.TLSA ?? []).map(([usage, selector, matchingType, hex]) => ({
+          name,
+          type,
+          ttl: t,
+          data: { usage, selector, matchingType, certificate: Buffer.from(hex, 'hex') },
         }));
       case 'TXT':
         return (node.TXT ?? []).map((txt) => ({
@@ -234,9 +260,9 @@ export async function startDnsServer(t: TestContext | null, options: DnsServerOp
   });
 
   const server: DnsServer = {
-    host: '127.0.0.1',
+    host,
     port,
-    servers: [`127.0.0.1:${port}`],
+    servers: [`${host}:${port}`],
     queries,
     queriesFor: (name, type) => queries.filter((q) => q.name === norm(name) && (type === undefined || q.type === type)),
     clearQueries: () => void queries.splice(0),
@@ -289,22 +315,22 @@ function sleep(ms: number, timers: Set<NodeJS.Timeout>): Promise<void> {
   });
 }
 
-/** A UDP socket and a TCP listener on the same ephemeral port of 127.0.0.1. */
-async function bindBoth(): Promise<{ udp: Socket; tcp: Server; port: number }> {
+/** A UDP socket and a TCP listener on the same port (ephemeral when 0) of `host`. */
+async function bindBoth(host: string, fixed: number): Promise<{ udp: Socket; tcp: Server; port: number }> {
   for (let attempt = 0; ; attempt++) {
     const udp = createSocket('udp4');
     await new Promise<void>((resolve, reject) => {
       udp.once('error', reject);
-      udp.bind(0, '127.0.0.1', () => resolve());
+      udp.bind(fixed, host, () => resolve());
     });
     const port = udp.address().port;
     const tcp = createServer();
     const ok = await new Promise<boolean>((resolve) => {
       tcp.once('error', () => resolve(false));
-      tcp.listen(port, '127.0.0.1', () => resolve(true));
+      tcp.listen(port, host, () => resolve(true));
     });
     if (ok) return { udp, tcp, port };
     await new Promise<void>((resolve) => udp.close(() => resolve()));
-    if (attempt >= 20) throw new Error('dns_server: no port free for both UDP and TCP on 127.0.0.1');
+    if (attempt >= 20 || fixed !== 0) throw new Error(`dns_server: no port free for both UDP and TCP on ${host}`);
   }
 }

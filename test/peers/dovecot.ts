@@ -18,11 +18,8 @@ export interface Dovecot {
 
 /** Starts Dovecot auth with `users` (name -> password); a skip reason when it cannot. */
 export async function startDovecot(t: TestContext, users: Readonly<Record<string, string>>): Promise<Dovecot | string> {
-  if (findProgram('dovecot') === null) {
-    const missing = missingPrograms(['dovecot-core']);
-    if (missing !== undefined || findProgram('dovecot') === null)
-      return missing ?? 'needs dovecot (Debian dovecot-core)';
-  }
+  const missing = missingPrograms(['dovecot']);
+  if (missing !== undefined) return missing;
   if (process.getuid?.() !== 0) return 'Dovecot must be started as root';
   const dir = tempDir(t, 'affix-dovecot-');
   // Dovecot's auth process runs as the dovecot user and must reach the passwd-file.

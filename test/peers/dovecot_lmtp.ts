@@ -18,7 +18,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { freePort } from './postfix_instance.ts';
-import { findProgram } from './programs.ts';
+import { findProgram, missingPrograms } from './programs.ts';
 import { tempDir } from './tmpdir.ts';
 
 export interface DovecotLmtpOptions {
@@ -42,17 +42,14 @@ export interface DovecotLmtp {
 /** Why Dovecot LMTP cannot run here (installing it as root when missing), or undefined. */
 export function dovecotLmtpSkipReason(): string | undefined {
   if (process.getuid?.() !== 0) return 'a private Dovecot needs root';
-  if (findProgram('dovecot') === null || !existsSync('/usr/lib/dovecot/lmtp')) {
-    if (process.env['CI'] === 'true') throw new Error('missing program under CI=true: dovecot (Debian dovecot-lmtpd)');
-    spawnSync(
-      'apt-get',
-      ['-o', 'DPkg::Lock::Timeout=300', 'install', '-y', '--no-install-recommends', 'dovecot-core', 'dovecot-lmtpd'],
-      {
-        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-      },
-    );
+  const missing = missingPrograms(['dovecot']);
+  if (missing !== undefined) return missing;
+  if (!existsSync('/usr/lib/dovecot/lmtp')) {
+    if (process.env['CI'] === 'true')
+      throw new Error('missing program under CI=true: /usr/lib/dovecot/lmtp (Debian dovecot-lmtpd)');
+    return 'needs /usr/lib/dovecot/lmtp (Debian dovecot-lmtpd)';
   }
-  return findProgram('dovecot') === null ? 'needs dovecot (Debian dovecot-lmtpd)' : undefined;
+  return undefined;
 }
 
 export async function startDovecotLmtp(t: TestContext, o: DovecotLmtpOptions): Promise<DovecotLmtp> {

@@ -18,11 +18,19 @@ const PACKAGE_OF: Readonly<Record<string, string>> = {
   pflogsumm: 'pflogsumm',
   swaks: 'swaks',
   openssl: 'openssl',
+  dovecot: 'dovecot-core',
+  nmap: 'nmap',
+  'policyd-spf': 'postfix-policyd-spf-python',
+  dkimverify: 'python3-dkim',
+  'opendkim-testmsg': 'opendkim-tools',
+  spfquery: 'spf-tools-perl',
+  unshare: 'util-linux',
 };
 
 /** Extra packages installed along with a program's own (table types of the reference postmap). */
 const COMPANIONS: Readonly<Record<string, readonly string[]>> = {
   postfix: ['postfix-pcre', 'postfix-lmdb'],
+  'dovecot-core': ['dovecot-lmtpd'],
 };
 
 const SEARCH_PATH = ['/usr/sbin', '/usr/bin', '/sbin', '/bin', '/usr/local/bin', '/usr/local/sbin'];

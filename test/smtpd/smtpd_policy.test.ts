@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { test } from 'node:test';
 import { startAffixSmtpd } from '../peers/affix_smtpd.ts';
 import { startPolicyServer } from '../peers/policy_server.ts';
-import { findProgram } from '../peers/programs.ts';
+import { findProgram, missingPrograms } from '../peers/programs.ts';
 import { smtpDialog } from '../peers/smtp_dialog.ts';
 
 const ORDER = [
@@ -105,11 +105,9 @@ test('an unreachable policy server gives smtpd_policy_service_default_action aft
 });
 
 test("Debian's policyd-spf (postfix-policyd-spf-python) as a check_policy_service: its PREPEND reaches the message", async (t) => {
-  const spf = findProgram('policyd-spf');
-  if (spf === null) {
-    t.skip('needs policyd-spf (Debian package postfix-policyd-spf-python); apt-get install it as root');
-    return;
-  }
+  const missing = missingPrograms(['policyd-spf']);
+  if (missing !== undefined) return t.skip(missing);
+  const spf = findProgram('policyd-spf')!;
   // What Postfix's spawn(8) does: one policyd-spf per connection, the socket on its stdin and stdout.
   const server = createServer((socket) => {
     const child = spawn(spf, [], { stdio: ['pipe', 'pipe', 'ignore'] });
