@@ -34,7 +34,7 @@ export interface CrashOptions {
   readonly messages: number;
   readonly sessions: number;
   readonly size: number;
-  /** How long after smtp-source starts the daemon is killed, ms. */
+  /** How long after smtp-source's first 250 the daemon is killed, ms. */
   readonly killAfter: number;
   /** How long to wait for the queue to drain after the restart, ms. */
   readonly drainTimeout: number;
@@ -192,11 +192,20 @@ export async function crashOnce(o: CrashOptions): Promise<CrashResult> {
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
+    let firstAck: () => void = () => {};
+    const acking = new Promise<void>((resolve) => {
+      firstAck = resolve;
+    });
     createInterface({ input: source.stderr! }).on('line', (line) => {
       const m = /<<< 250 2\.0\.0 Ok: queued as (\w+)/.exec(line);
-      if (m !== null) acked.add(m[1]!);
+      if (m !== null) {
+        acked.add(m[1]!);
+        firstAck();
+      }
     });
     const sourceDone = once(source, 'close');
+    // Count from the first 250, not from the start: on a loaded machine start-up alone can take seconds.
+    await Promise.race([acking, sourceDone, new Promise((r) => setTimeout(r, 60_000))]);
     await new Promise((r) => setTimeout(r, o.killAfter));
     await stopChild(affix, 'SIGKILL');
     const timer = setTimeout(() => source.kill('SIGKILL'), 15_000);

@@ -175,7 +175,13 @@ test('p=quarantine puts the message on hold with a `hold: END-OF-MESSAGE` line',
   await sink.waitFor(
     /: hold: END-OF-MESSAGE from unknown\[127\.0\.0\.9\]: quarantined by DMARC policy for shop\.test; from=<x@evil\.test>/,
   );
-  assert.ok(await h.store.read('hold', id as never));
+  // The hold line is logged at end of data, just before the file is committed to hold/.
+  let held = await h.store.read('hold', id as never).catch(() => null);
+  for (let waited = 0; held === null && waited < 10_000; waited += 50) {
+    await new Promise((r) => setTimeout(r, 50));
+    held = await h.store.read('hold', id as never).catch(() => null);
+  }
+  assert.ok(held);
 });
 
 test('affix_dmarc_quarantine_action = header delivers with a marker field instead', async (t) => {
