@@ -22,6 +22,9 @@ export interface DaneVerdict {
   readonly match: string | null;
   /** Why no record matched. */
   readonly why: string | null;
+  /** The record that matched, and the chain depth of the certificate it matched (0: the server's). */
+  readonly record?: TlsaRecord;
+  readonly depth?: number;
 }
 
 /** The bytes a record compares against: the certificate or its SubjectPublicKeyInfo, hashed per matching type. */
@@ -55,7 +58,9 @@ export function daneVerify(
 ): DaneVerdict {
   const leaf = chain[0];
   if (leaf === undefined) return { ok: false, match: null, why: 'no server certificate' };
-  for (const r of records) if (r.usage === 3 && matches(leaf, r)) return { ok: true, match: recordText(r), why: null };
+  for (const r of records) {
+    if (r.usage === 3 && matches(leaf, r)) return { ok: true, match: recordText(r), why: null, record: r, depth: 0 };
+  }
   for (const r of records) {
     if (r.usage !== 2) continue;
     const ta = chain.findIndex((c) => matches(c, r));
@@ -69,7 +74,7 @@ export function daneVerify(
     // A trust anchor that is the server certificate itself still needs the name (RFC 7671 section 5.2.2).
     if (!names.some((n) => leaf.checkHost(n) !== undefined))
       return { ok: false, match: null, why: `server certificate does not name ${names.join(' or ')}` };
-    return { ok: true, match: recordText(r), why: null };
+    return { ok: true, match: recordText(r), why: null, record: r, depth: ta };
   }
   return { ok: false, match: null, why: 'no TLSA record matches the certificate chain' };
 }

@@ -3,8 +3,9 @@
  * of data: SPF (MAIL FROM and HELO), DKIM, DMARC and ARC through mailauth's
  * authenticate() with affix's resolver, and the header fields that report
  * them — Received-SPF: and Authentication-Results: with our authserv-id —
- * folded with LF as the queue stores them, plus the DMARC verdict smtpd
- * acts on and a one-line summary for the log.
+ * folded with LF as the queue stores them (always with an arc= result,
+ * see auth_arc), plus the DMARC verdict smtpd acts on and a one-line
+ * summary for the log.
  *
  * Parameters: affix_authserv_id, affix_spf_max_lookups, affix_spf_max_void_lookups
  *   (and auth_dmarc's)
@@ -17,6 +18,7 @@
 import { authenticate } from 'mailauth';
 import type { Params } from '../config/params.ts';
 import type { DnsResolver } from '../dns/dns_resolver.ts';
+import { type ArcOutcome, arcOutcome, arcSummary, withArcNone } from './auth_arc.ts';
 import type { DmarcOutcome, DmarcPolicy } from './auth_dmarc.ts';
 import { authResolver } from './auth_dns.ts';
 
@@ -37,8 +39,8 @@ export interface InboundResult {
   readonly spf: string;
   readonly dkim: readonly string[];
   readonly dmarc: DmarcOutcome | null;
-  readonly arc: string;
-  /** `spf=pass dkim=pass(d=example.org) dmarc=pass(p=reject from=example.org) arc=none`. */
+  readonly arc: ArcOutcome;
+  /** `spf=pass dkim=pass(d=example.org) dmarc=pass(p=reject from=example.org) arc=pass(i=1)`. */
   readonly summary: string;
 }
 
@@ -57,9 +59,12 @@ export async function checkInbound(input: InboundInput): Promise<InboundResult> 
     maxResolveCount: input.params.affix_spf_max_lookups,
     maxVoidCount: input.params.affix_spf_max_void_lookups,
   } as Parameters<typeof authenticate>[1]);
+  const arc = arcOutcome(r.arc as Parameters<typeof arcOutcome>[0]);
+  const dmarcInfo = r.dmarc === false ? null : ((r.dmarc as { info?: string }).info ?? null);
   const fields = r.headers
     .split(/\r\n(?![ \t])/)
     .filter((f) => f !== '')
+    .map((f) => (arc.result === 'none' && /^authentication-results:/i.test(f) ? withArcNone(f, dmarcInfo) : f))
     .map((f) => f.replace(/\r\n/g, '\n'));
   const spf = r.spf === false ? 'none' : r.spf.status.result;
   const dkim = r.dkim.results.map((d) => `${d.status.result}${d.signingDomain ? `(d=${d.signingDomain})` : ''}`);
@@ -73,7 +78,6 @@ export async function checkInbound(input: InboundInput): Promise<InboundResult> 
           policy: (POLICIES.has(d.policy) ? d.policy : 'none') as DmarcPolicy,
           record: d.rr ?? '',
         };
-  const arc = r.arc === false ? 'none' : r.arc.status.result;
   const dkimText = dkim.length === 0 ? 'none' : dkim.join(',');
   const dmarcText = dmarc === null ? 'none' : `${dmarc.result}(p=${dmarc.policy} from=${dmarc.from})`;
   return {
@@ -82,6 +86,6 @@ export async function checkInbound(input: InboundInput): Promise<InboundResult> 
     dkim,
     dmarc,
     arc,
-    summary: `spf=${spf} dkim=${dkimText} dmarc=${dmarcText} arc=${arc}`,
+    summary: `spf=${spf} dkim=${dkimText} dmarc=${dmarcText} arc=${arcSummary(arc)}`,
   };
 }

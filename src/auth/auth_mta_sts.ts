@@ -40,7 +40,7 @@ export interface MtaStsOptions {
   readonly dns: DnsResolver;
   /** HTTPS port of policy hosts (443). */
   readonly port?: number;
-  /** Extra trust anchors (PEM), besides Node's built-in roots. */
+  /** Extra trust anchors (PEM), besides Node's built-in roots (none: the default store, with NODE_EXTRA_CA_CERTS). */
   readonly ca?: readonly string[];
   /** Milliseconds for the whole fetch (RFC 8461 section 3.3 suggests at most a minute). */
   readonly timeout?: number;
@@ -50,6 +50,8 @@ export interface MtaStsOptions {
 }
 
 const MAX_POLICY = 64 * 1024;
+/** Most policies kept per client. */
+const MAX_CACHED = 10_000;
 
 interface Cached {
   readonly policy: MtaStsPolicy;
@@ -97,6 +99,9 @@ export class MtaStsClient {
     }
     const maxAge = Math.min(parsed.maxAge ?? 86400, this.#o.maxAgeLimit ?? 31557600);
     const policy: MtaStsPolicy = { id, mode: parsed.mode, mx: parsed.mx ?? [], maxAge, text: fetched.text };
+    // Bounded: the oldest entry goes first (Map keeps insertion order; a refresh re-inserts).
+    this.#cache.delete(d);
+    if (this.#cache.size >= MAX_CACHED) this.#cache.delete(this.#cache.keys().next().value!);
     this.#cache.set(d, { policy, expires: now + maxAge * 1000 });
     return { status: 'policy', policy, cached: false };
   }
@@ -121,7 +126,8 @@ export class MtaStsClient {
           method: 'GET',
           servername: host,
           headers: { host },
-          ca: [...rootCertificates, ...(this.#o.ca ?? [])],
+          // Without extra anchors Node's default store applies, NODE_EXTRA_CA_CERTS included.
+          ...(this.#o.ca !== undefined && this.#o.ca.length > 0 ? { ca: [...rootCertificates, ...this.#o.ca] } : {}),
           timeout: this.#o.timeout ?? 60000,
           agent: false,
         },

@@ -139,12 +139,16 @@ export class TlsRptCollector {
     const written: string[] = [];
     for (const [date, domains] of [...this.#days.entries()].sort()) {
       if (date >= today) continue;
-      for (const domain of domains.keys()) {
+      for (const domain of [...domains.keys()]) {
         const id = randomUUID();
         const begin = Date.parse(`${date}T00:00:00Z`) / 1000;
-        const file = join(dir, `${reporter.organization}!${domain}!${begin}!${begin + 86399}!${id}.json`);
+        // The organization is configured text: keep it from naming another directory or field.
+        const org = reporter.organization.replace(/[/!\\]/g, '_');
+        const file = join(dir, `${org}!${domain}!${begin}!${begin + 86399}!${id}.json`);
         await writeFile(file, `${JSON.stringify(this.report(date, domain, reporter, id), null, 2)}\n`, { mode: 0o640 });
         written.push(file);
+        // Forget each report once written, so a failure later in the loop does not write it twice.
+        domains.delete(domain);
       }
       this.#days.delete(date);
     }

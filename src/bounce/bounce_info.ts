@@ -10,8 +10,8 @@
  * Parameters: smtputf8_enable, myhostname, mail_name, bounce_size_limit
  * See: postfix/src/bounce/bounce_notify_util.c (bounce_mail_alloc)
  */
+import { quote822Local } from '../global/quote_822_local.ts';
 import type { QueueMessage } from '../queue/queue_store.ts';
-import { quote822Local } from '../rewrite/quote_822_local.ts';
 import type { BounceContext } from './bounce_context.ts';
 import { type OriginalCopy, readOriginal } from './bounce_original.ts';
 

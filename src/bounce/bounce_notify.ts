@@ -15,8 +15,8 @@
  * See: postfix/src/bounce/bounce_notify_util.c (bounce_header, bounce_boilerplate,
  *   bounce_recipient_log, bounce_header_dsn, bounce_recipient_dsn, bounce_original)
  */
+import { quote822Local } from '../global/quote_822_local.ts';
 import type { DeliveryLogEntry } from '../queue/queue_store.ts';
-import { quote822Local } from '../rewrite/quote_822_local.ts';
 import type { BounceContext } from './bounce_context.ts';
 import { bounceMailDate } from './bounce_date.ts';
 import { headerField, textParagraph } from './bounce_header.ts';

@@ -101,24 +101,20 @@ export class BounceServer implements BounceService {
       ctx.log.warn(BOUNCE_LOG.discarded(id));
     } else if (sender === '') {
       if (classes.has('bounce') || classes.has('2bounce')) {
-        const info = await bounceInfo(ctx, message);
-        const r = await this.#send(ctx, info, {
+        const notice: Notice = {
+          ...this.#toPostmaster(ctx, entries),
           template: failure,
-          sender: this.#doubleBounce(ctx),
           dest: p['2bounce_notice_recipient'],
-          postmasterCopy: true,
-          entries,
           ret: 'FULL',
           announce: (newId) => BOUNCE_LOG.postmasterNonDelivery(id, newId),
-        });
-        if (!r.sent) {
-          ctx.log.warn(BOUNCE_LOG.postmasterFailed(id, r.why));
-          throw new Error(BOUNCE_LOG.postmasterFailed(id, r.why));
-        }
+        };
+        await this.#sendOrThrow(ctx, await bounceInfo(ctx, message), notice, (why) =>
+          BOUNCE_LOG.postmasterFailed(id, why),
+        );
       }
     } else {
       const info = await bounceInfo(ctx, message);
-      const r = await this.#send(ctx, info, {
+      const notice: Notice = {
         template: failure,
         sender: '',
         dest: sender,
@@ -126,18 +122,13 @@ export class BounceServer implements BounceService {
         entries: select(entries, DSN_NOTIFY.FAILURE),
         ret: message.envelope.ret ?? 'FULL',
         announce: (newId) => BOUNCE_LOG.senderNonDelivery(id, newId),
-      });
-      if (!r.sent) {
-        ctx.log.warn(BOUNCE_LOG.senderFailed(id, sender, r.why));
-        throw new Error(BOUNCE_LOG.senderFailed(id, sender, r.why));
-      }
+      };
+      await this.#sendOrThrow(ctx, info, notice, (why) => BOUNCE_LOG.senderFailed(id, sender, why));
       if (classes.has('bounce')) {
         const copy = await this.#send(ctx, info, {
+          ...this.#toPostmaster(ctx, entries),
           template: failure,
-          sender: this.#doubleBounce(ctx),
           dest: p.bounce_notice_recipient,
-          postmasterCopy: true,
-          entries,
           ret: 'HDRS',
           announce: (newId) => BOUNCE_LOG.postmasterNonDelivery(id, newId),
         });
@@ -160,23 +151,20 @@ export class BounceServer implements BounceService {
       ctx.log.warn(BOUNCE_LOG.discarded(id));
     } else if (sender === '') {
       if (delayClass) {
-        const r = await this.#send(ctx, await bounceInfo(ctx, message), {
+        const notice: Notice = {
+          ...this.#toPostmaster(ctx, entries),
           template: delay,
-          sender: this.#doubleBounce(ctx),
           dest: p.delay_notice_recipient,
-          postmasterCopy: true,
-          entries,
           ret: 'FULL',
           announce: (newId) => BOUNCE_LOG.postmasterDelay(id, newId),
-        });
-        if (!r.sent) {
-          ctx.log.warn(BOUNCE_LOG.postmasterFailed(id, r.why));
-          throw new Error(BOUNCE_LOG.postmasterFailed(id, r.why));
-        }
+        };
+        await this.#sendOrThrow(ctx, await bounceInfo(ctx, message), notice, (why) =>
+          BOUNCE_LOG.postmasterFailed(id, why),
+        );
       }
     } else {
       const info = await bounceInfo(ctx, message);
-      const r = await this.#send(ctx, info, {
+      const notice: Notice = {
         template: delay,
         sender: '',
         dest: sender,
@@ -184,18 +172,13 @@ export class BounceServer implements BounceService {
         entries: select(entries, DSN_NOTIFY.DELAY),
         ret: 'HDRS',
         announce: (newId) => BOUNCE_LOG.senderDelay(id, newId),
-      });
-      if (!r.sent) {
-        ctx.log.warn(BOUNCE_LOG.senderFailed(id, sender, r.why));
-        throw new Error(BOUNCE_LOG.senderFailed(id, sender, r.why));
-      }
+      };
+      await this.#sendOrThrow(ctx, info, notice, (why) => BOUNCE_LOG.senderFailed(id, sender, why));
       if (delayClass) {
         const copy = await this.#send(ctx, info, {
+          ...this.#toPostmaster(ctx, entries),
           template: delay,
-          sender: this.#doubleBounce(ctx),
           dest: p.delay_notice_recipient,
-          postmasterCopy: true,
-          entries,
           ret: 'HDRS',
           announce: (newId) => BOUNCE_LOG.postmasterDelay(id, newId),
         });
@@ -232,7 +215,7 @@ export class BounceServer implements BounceService {
     if (entries.length === 0) return; // no trace file: nothing to report
     const flags = Number(message.envelope.attributes[TRACE_FLAGS_ATTR] ?? 0);
     const verify = (flags & (TRACE_FLAG.USR_VRFY | TRACE_FLAG.RECORD)) !== 0;
-    const r = await this.#send(ctx, await bounceInfo(ctx, message), {
+    const notice: Notice = {
       template: verify ? ctx.templates.verify : ctx.templates.success,
       sender,
       dest,
@@ -240,11 +223,10 @@ export class BounceServer implements BounceService {
       entries,
       ret: 'HDRS',
       announce: (newId) => BOUNCE_LOG.senderDsn(id, newId),
-    });
-    if (!r.sent) {
-      ctx.log.warn(BOUNCE_LOG.senderFailed(id, dest, r.why));
-      throw new Error(BOUNCE_LOG.senderFailed(id, dest, r.why));
-    }
+    };
+    await this.#sendOrThrow(ctx, await bounceInfo(ctx, message), notice, (why) =>
+      BOUNCE_LOG.senderFailed(id, dest, why),
+    );
     await ctx.store.removeLog('trace', id);
   }
 
@@ -259,8 +241,25 @@ export class BounceServer implements BounceService {
     return `${ctx.params.double_bounce_sender}@${ctx.params.myhostname}`;
   }
 
+  /** The part of a postmaster notice that is always the same: from double-bounce, every recipient reported. */
+  #toPostmaster(ctx: BounceContext, entries: readonly DeliveryLogEntry[] | null) {
+    return { sender: this.#doubleBounce(ctx), postmasterCopy: true, entries } as const;
+  }
+
   #isDoubleBounce(ctx: BounceContext, address: string): boolean {
     return address.toLowerCase() === this.#doubleBounce(ctx).toLowerCase();
+  }
+
+  /**
+   * Sends a notice that must be queued: when cleanup refuses it, warns with
+   * `failure(why)` and rejects with the same text, so qmgr keeps the message.
+   */
+  async #sendOrThrow(ctx: BounceContext, info: BounceInfo, n: Notice, failure: (why: string) => string): Promise<void> {
+    const r = await this.#send(ctx, info, n);
+    if (r.sent) return;
+    const text = failure(r.why);
+    ctx.log.warn(text);
+    throw new Error(text);
   }
 
   /**

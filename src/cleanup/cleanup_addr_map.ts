@@ -10,11 +10,12 @@
  *   then DictLookupError as for a table that failed
  * See: postfix/src/global/mail_addr_map.c, mail_addr_crunch.c
  */
+
+import { quote822Local, unquote822Local } from '../global/quote_822_local.ts';
 import { DictLookupError } from '../maps/dict.ts';
 import { mailAddrFind } from '../maps/mail_addr_find.ts';
 import type { Maps } from '../maps/maps.ts';
-import { quote822Local, unquote822Local } from '../rewrite/quote_822_local.ts';
-import { tok822Externalize, tok822Parse } from '../rewrite/tok822_parse.ts';
+import { tok822Externalize, tok822Parse } from '../maps/tok822_parse.ts';
 import type { CleanupContext } from './cleanup_context.ts';
 import { CLEANUP_LOG } from './cleanup_log.ts';
 import { cleanupRewrite } from './cleanup_rewrite.ts';

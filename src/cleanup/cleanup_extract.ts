@@ -16,8 +16,8 @@
  *   addresses, which go through the usual recipient rewriting
  * See: postfix/src/sendmail/sendmail.c (output_header), postfix/src/global/header_opts.c
  */
-import { tok822Internalize, tok822Parse } from '../rewrite/tok822_parse.ts';
-import type { Tok822 } from '../rewrite/tok822_tree.ts';
+import { tok822Internalize, tok822Parse } from '../maps/tok822_parse.ts';
+import type { Tok822 } from '../maps/tok822_tree.ts';
 import type { HeaderOpts } from './cleanup_headers.ts';
 import type { CleanupRecipient } from './cleanup_service.ts';
 import type { CleanupState } from './cleanup_state.ts';

@@ -20,10 +20,11 @@
  *   keys and logs only through the Log (which makes it printable)
  * See: postfix/src/cleanup/cleanup_message.c, cleanup_out.c
  */
+
+import { quote822Local, unquote822Local } from '../global/quote_822_local.ts';
 import { DictLookupError } from '../maps/dict.ts';
 import type { Maps } from '../maps/maps.ts';
-import { quote822Local, unquote822Local } from '../rewrite/quote_822_local.ts';
-import { tok822Externalize, tok822Parse, tok822ScanAddr } from '../rewrite/tok822_parse.ts';
+import { tok822Externalize, tok822Parse, tok822ScanAddr } from '../maps/tok822_parse.ts';
 import { type ActOutput, cleanupAct } from './cleanup_act.ts';
 import { mapAddress } from './cleanup_addr.ts';
 import type { CleanupContext } from './cleanup_context.ts';

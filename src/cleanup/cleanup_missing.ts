@@ -12,7 +12,7 @@
  */
 
 import { mailDate, messageIdStamp } from '../global/mail_date.ts';
-import { quote822Local } from '../rewrite/quote_822_local.ts';
+import { quote822Local } from '../global/quote_822_local.ts';
 import type { CleanupContext } from './cleanup_context.ts';
 import { foldHeader, outHeader } from './cleanup_headers.ts';
 import { CLEANUP_LOG } from './cleanup_log.ts';

@@ -7,8 +7,9 @@
  * See: postfix/src/cleanup/cleanup.h (CLEANUP_STATE), cleanup_state.c,
  *   postfix/src/global/cleanup_user.h
  */
+
+import { quote822Local } from '../global/quote_822_local.ts';
 import type { QueueId } from '../queue/queue_id.ts';
-import { quote822Local } from '../rewrite/quote_822_local.ts';
 import type { ActContext } from './cleanup_log.ts';
 import { CLEANUP_REPLY, reasonReply } from './cleanup_replies.ts';
 import type { RewriteContextName } from './cleanup_rewrite.ts';

@@ -10,6 +10,7 @@ import { isIP } from 'node:net';
 import { CHECK_ALIASES, CHECK_NAMES, type CheckName } from '../doctor/doctor_finding.ts';
 import { EX } from '../global/sysexits.ts';
 import { CliExit, type CliIo } from './cli_io.ts';
+import { splitLongOptions } from './cli_long_options.ts';
 import { getopt, hasFlag, lastArg } from './getopt.ts';
 
 export const PROGRAM = 'affix doctor';
@@ -86,28 +87,9 @@ const FLAGS = new Set(['json', 'offline', 'probe-peers', 'help']);
 
 /** Reads argv (after `doctor`); prints usage and throws CliExit on any mistake. */
 export function parseDoctorCommand(argv: readonly string[], io: CliIo): DoctorCommand {
-  const long = new Map<string, string[]>();
-  const short: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--') {
-      short.push(...argv.slice(i));
-      break;
-    }
-    if (!arg.startsWith('--')) {
-      short.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq < 0 ? undefined : eq);
-    if (!VALUED.has(name) && !FLAGS.has(name)) return usageError(io, `unknown option: --${name}`);
-    let value = eq < 0 ? '' : arg.slice(eq + 1);
-    if (VALUED.has(name) && eq < 0) {
-      if (i + 1 >= argv.length) return usageError(io, `option --${name} needs a value`);
-      value = argv[++i]!;
-    }
-    long.set(name, [...(long.get(name) ?? []), value]);
-  }
+  const split = splitLongOptions(argv, (name) => VALUED.has(name) || FLAGS.has(name), VALUED);
+  if (!split.ok) return usageError(io, split.error);
+  const { long, short } = split;
   if (long.has('help')) {
     io.stdout.write(USAGE);
     throw new CliExit(EX.OK);

@@ -7,6 +7,7 @@
  */
 import { EX } from '../global/sysexits.ts';
 import { CliExit, type CliIo } from './cli_io.ts';
+import { splitLongOptions } from './cli_long_options.ts';
 import { getopt, hasFlag, lastArg } from './getopt.ts';
 
 export const PROGRAM = 'affix logs';
@@ -69,28 +70,11 @@ export function parseLogsCommand(argv: readonly string[], io: CliIo): LogsComman
   }
   if (word !== 'summary' && word !== 'trace' && word !== 'tail') return usageError(io, `unknown subcommand: ${word}`);
   const sub: Subcommand = word;
-  const long = new Map<string, string>();
-  const short: string[] = [];
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i]!;
-    if (arg === '--') {
-      short.push(...rest.slice(i));
-      break;
-    }
-    if (!arg.startsWith('--')) {
-      short.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq < 0 ? undefined : eq);
-    if (!LONG_OPTIONS[sub].includes(name)) return usageError(io, `unknown option: --${name}`);
-    let value = eq < 0 ? '' : arg.slice(eq + 1);
-    if (VALUED.has(name) && eq < 0) {
-      if (i + 1 >= rest.length) return usageError(io, `option --${name} needs a value`);
-      value = rest[++i]!;
-    }
-    long.set(name, value);
-  }
+  const split = splitLongOptions(rest, (name) => LONG_OPTIONS[sub].includes(name), VALUED);
+  if (!split.ok) return usageError(io, split.error);
+  const { long, short } = split;
+  /** The value of a long option given more than once is the last one. */
+  const last = (n: string) => long.get(n)?.at(-1);
   const parsed = getopt(short, SHORT_OPTIONS[sub]);
   if (!parsed.ok) return usageError(io, parsed.error);
   const r = parsed.result;
@@ -103,10 +87,10 @@ export function parseLogsCommand(argv: readonly string[], io: CliIo): LogsComman
     optionC: lastArg(r, 'c'),
     rotated: hasFlag(r, 'r'),
     json: long.has('json'),
-    top: long.has('top') ? count(io, '--top', long.get('top'), 0) : 10,
+    top: long.has('top') ? count(io, '--top', last('top'), 0) : 10,
     pflogsummIds: long.has('pflogsumm-ids'),
-    syslogName: long.get('syslog-name'),
-    year: long.has('year') ? count(io, '--year', long.get('year'), 1970) : undefined,
+    syslogName: last('syslog-name'),
+    year: long.has('year') ? count(io, '--year', last('year'), 1970) : undefined,
     lines: hasFlag(r, 'n') ? count(io, '-n', lastArg(r, 'n'), 0) : 10,
     operands,
   };

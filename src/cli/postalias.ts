@@ -15,7 +15,7 @@ import { basename, dirname } from 'node:path';
 import { ConfigError } from '../config/config_error.ts';
 import { CHARS_COMMA_SP, splitQuoted } from '../config/config_split.ts';
 import { aliasRecords } from '../maps/alias_source.ts';
-import { casefold, type DictFlags } from '../maps/dict.ts';
+import { casefold } from '../maps/dict.ts';
 import type { CliIo, CliMain } from './cli_io.ts';
 import { cliMessages } from './cli_io.ts';
 import { getopt } from './getopt.ts';
@@ -30,6 +30,7 @@ import {
   tableQuery,
   tableSequence,
 } from './postmap.ts';
+import { tableOptions } from './postmap_options.ts';
 
 const USAGE = '[-Nfinoprsuvw] [-c config_dir] [-d key] [-q key] [map_type:]file...';
 
@@ -40,28 +41,7 @@ export const main: CliMain = async (argv, io) => {
     msg.getoptError(parsed.error);
     return msg.usage(`postalias ${USAGE}`);
   }
-  let configDir: string | undefined;
-  let query: string | undefined;
-  let delkey: string | undefined;
-  let sequence = false;
-  let update = false;
-  let savePerm = true;
-  const flags: { -readonly [K in keyof DictFlags]?: DictFlags[K] } = { fold_fix: true, dup: 'warn', utf8: true };
-  for (const { flag, arg } of parsed.result.options) {
-    if ((flag === 'd' || flag === 'q') && (sequence || query !== undefined || delkey !== undefined))
-      msg.fatal('specify only one of -s -q or -d');
-    if (flag === 's' && (query !== undefined || delkey !== undefined)) msg.fatal('specify only one of -s or -q or -d');
-    if (flag === 'c') configDir = arg;
-    else if (flag === 'd') delkey = arg;
-    else if (flag === 'q') query = arg;
-    else if (flag === 's') sequence = true;
-    else if (flag === 'i') update = true;
-    else if (flag === 'f') flags.fold_fix = false;
-    else if (flag === 'r') flags.dup = 'replace';
-    else if (flag === 'w') flags.dup = 'ignore';
-    else if (flag === 'u') flags.utf8 = false;
-    else if (flag === 'p') savePerm = false;
-  }
+  const { configDir, query, delkey, sequence, update, savePerm, flags } = tableOptions(msg, parsed.result);
   let config: TableConfig;
   try {
     config = await readTableConfig(io, 'postalias', configDir);

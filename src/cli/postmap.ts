@@ -17,7 +17,7 @@ import { readFile, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { readConfigFull } from '../config/config.ts';
 import { ConfigError } from '../config/config_error.ts';
-import { type Dict, type DictFlags, DictLookupError, DictOpenError } from '../maps/dict.ts';
+import { type Dict, DictLookupError, DictOpenError } from '../maps/dict.ts';
 import { strerror, tablePath } from '../maps/dict_context.ts';
 import { DICT_OPENERS, type DictOpenOptions, openDict3 } from '../maps/dict_open.ts';
 import { type SourceRecord, sourceRecords } from '../maps/dict_source.ts';
@@ -25,6 +25,7 @@ import { indexMode, mkmapLoad, mkmapRefusal } from '../maps/mkmap.ts';
 import type { CliIo, CliMain, CliMessages } from './cli_io.ts';
 import { cliMessages } from './cli_io.ts';
 import { getopt } from './getopt.ts';
+import { tableOptions } from './postmap_options.ts';
 
 /** The parameters postmap and postalias read. */
 export interface TableConfig {
@@ -254,33 +255,13 @@ export const main: CliMain = async (argv, io) => {
     msg.getoptError(parsed.error);
     return msg.usage(`postmap ${USAGE}`);
   }
-  let configDir: string | undefined;
-  let query: string | undefined;
-  let delkey: string | undefined;
-  let sequence = false;
-  let update = false;
-  let savePerm = true;
   const keys = { header: false, body: false, mime: false };
-  const flags: { -readonly [K in keyof DictFlags]?: DictFlags[K] } = { fold_fix: true, dup: 'warn', utf8: true };
-  for (const { flag, arg } of parsed.result.options) {
-    if ((flag === 'd' || flag === 'q') && (sequence || query !== undefined || delkey !== undefined))
-      msg.fatal('specify only one of -s -q or -d');
-    if (flag === 's' && (query !== undefined || delkey !== undefined)) msg.fatal('specify only one of -s or -q or -d');
-    if (flag === 'c') configDir = arg;
-    else if (flag === 'd') delkey = arg;
-    else if (flag === 'q') query = arg;
-    else if (flag === 's') sequence = true;
-    else if (flag === 'i') update = true;
-    else if (flag === 'f') flags.fold_fix = false;
-    else if (flag === 'r') flags.dup = 'replace';
-    else if (flag === 'w') flags.dup = 'ignore';
-    else if (flag === 'u') flags.utf8 = false;
-    else if (flag === 'p') savePerm = false;
-    else if (flag === 'b') keys.body = true;
+  const { configDir, query, delkey, sequence, update, savePerm, flags } = tableOptions(msg, parsed.result, (flag) => {
+    if (flag === 'b') keys.body = true;
     else if (flag === 'h') keys.header = true;
     else if (flag === 'm') keys.mime = true;
     else if (flag === 'F') msg.fatal('option -F (file contents as values) is not supported by affix');
-  }
+  });
   let config: TableConfig;
   try {
     config = await readTableConfig(io, 'postmap', configDir);

@@ -27,11 +27,11 @@
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { strerror } from '../global/strerror.ts';
+import { tok822Internalize, tok822Parse } from '../maps/tok822_parse.ts';
+import type { Tok822 } from '../maps/tok822_tree.ts';
 import type { QueueEnvelope, QueueRecipient } from '../queue/queue_envelope.ts';
 import { microsNow, type QueueId } from '../queue/queue_id.ts';
 import type { QueueStore } from '../queue/queue_store.ts';
-import { tok822Internalize, tok822Parse } from '../rewrite/tok822_parse.ts';
-import type { Tok822 } from '../rewrite/tok822_tree.ts';
 
 /** A submission that cannot be queued; the text follows `fatal: `. */
 export class DropError extends Error {}

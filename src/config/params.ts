@@ -17,6 +17,7 @@ import { PARAMS_LOCAL } from './params_local.ts';
 import { PARAMS_QMGR } from './params_qmgr.ts';
 import { PARAMS_REWRITE } from './params_rewrite.ts';
 import { PARAMS_SMTP } from './params_smtp.ts';
+import { PARAMS_SMTP_TLS } from './params_smtp_tls.ts';
 import { PARAMS_SMTPD } from './params_smtpd.ts';
 import { PARAMS_VIRTUAL } from './params_virtual.ts';
 
@@ -28,6 +29,7 @@ export const PARAMS = {
   ...PARAMS_QMGR,
   ...PARAMS_REWRITE,
   ...PARAMS_SMTP,
+  ...PARAMS_SMTP_TLS,
   ...PARAMS_LOCAL,
   ...PARAMS_VIRTUAL,
   ...PARAMS_SMTPD,

@@ -27,6 +27,6 @@ export const PARAMS_DNS = {
   affix_dns_cache_max_ttl: time('1h', 's'),
   affix_dns_ncache_max_ttl: time('5m', 's'),
   disable_dns_lookups: bool('no'),
-  // No `dnssec`: affix does not validate DNSSEC, so it refuses the level as a Postfix built without it does.
-  smtp_dns_support_level: choice('', ['', 'disabled', 'enabled']),
+  // `dnssec` (for DANE): like Postfix, affix trusts the AD bit of the configured (validating) resolver.
+  smtp_dns_support_level: choice('', ['', 'disabled', 'enabled', 'dnssec']),
 } as const;

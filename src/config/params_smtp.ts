@@ -103,7 +103,7 @@ export const PARAMS_SMTP = {
   lmtp_data_xfer_timeout: time('180s', 's', 1),
   lmtp_defer_if_no_mx_address_found: bool('no'),
   lmtp_discard_lhlo_keywords: list(''),
-  lmtp_dns_support_level: choice('', ['', 'disabled', 'enabled']),
+  lmtp_dns_support_level: choice('', ['', 'disabled', 'enabled', 'dnssec']),
   lmtp_fallback_relay: list(''),
   lmtp_lhlo_name: str('$myhostname'),
   lmtp_lhlo_timeout: time('300s', 's', 1),

@@ -44,7 +44,8 @@ export function createDnsResolver(config: Config, extras: DnsResolverExtras = {}
   return new DnsResolver({ ...dnsResolverOptions(config.params), ...extras });
 }
 
-export type SmtpDnsSupport = 'disabled' | 'enabled';
+/** `dnssec`: enabled, and DANE may rely on the resolver's AD bit. */
+export type SmtpDnsSupport = 'disabled' | 'enabled' | 'dnssec';
 
 /**
  * Whether the SMTP client uses the DNS: smtp_dns_support_level when set,

@@ -18,6 +18,7 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { DnsResolver } from '../dns/dns_resolver.ts';
+import { tagValues } from './doctor_tag_list.ts';
 
 /** Selectors tried when no signer configuration names one. */
 export const COMMON_SELECTORS = [
@@ -101,19 +102,9 @@ export interface DkimRecord {
 export function parseDkimRecord(name: string, text: string): DkimRecord {
   const tags = new Map<string, string>();
   const errors: string[] = [];
-  const parts = text
-    .split(';')
-    .map((p) => p.trim())
-    .filter((p) => p !== '');
-  for (const [i, p] of parts.entries()) {
-    const eq = p.indexOf('=');
-    if (eq < 0) {
-      errors.push(`"${p}" is not tag=value`);
-      continue;
-    }
-    const tag = p.slice(0, eq).trim().toLowerCase();
-    if (tag === 'v' && i !== 0) errors.push('v= must come first');
-    tags.set(tag, p.slice(eq + 1).replace(/\s+/g, ''));
+  for (const { index, tag, value } of tagValues(text, errors)) {
+    if (tag === 'v' && index !== 0) errors.push('v= must come first');
+    tags.set(tag, value.replace(/\s+/g, ''));
   }
   if (tags.has('v') && tags.get('v') !== 'DKIM1') errors.push(`v=${tags.get('v')} (must be DKIM1)`);
   const k = (tags.get('k') ?? 'rsa').toLowerCase();

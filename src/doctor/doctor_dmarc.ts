@@ -10,6 +10,7 @@
  * Standards: RFC 7489 sections 6.3, 6.6.3
  */
 import type { DnsResolver } from '../dns/dns_resolver.ts';
+import { tagValues } from './doctor_tag_list.ts';
 
 export interface DmarcRecord {
   readonly name: string;
@@ -32,19 +33,9 @@ const POLICIES = new Set(['none', 'quarantine', 'reject']);
 export function parseDmarc(name: string, text: string): DmarcRecord {
   const tags = new Map<string, string>();
   const errors: string[] = [];
-  const parts = text
-    .split(';')
-    .map((p) => p.trim())
-    .filter((p) => p !== '');
-  for (const [i, p] of parts.entries()) {
-    const eq = p.indexOf('=');
-    if (eq < 0) {
-      errors.push(`"${p}" is not tag=value`);
-      continue;
-    }
-    const tag = p.slice(0, eq).trim().toLowerCase();
-    const value = p.slice(eq + 1).trim();
-    if (i === 0 && (tag !== 'v' || value !== 'DMARC1')) errors.push('the record must start with "v=DMARC1"');
+  for (const { index, tag, value: raw } of tagValues(text, errors)) {
+    const value = raw.trim();
+    if (index === 0 && (tag !== 'v' || value !== 'DMARC1')) errors.push('the record must start with "v=DMARC1"');
     tags.set(tag, value);
   }
   const p = tags.get('p')?.toLowerCase();

@@ -18,29 +18,10 @@ import { type DnsxlResult, dnsblLookup, dnsblQueryName, parseDnsxlSite } from '.
 import { paramList, settingLine } from './doctor_config.ts';
 import type { DoctorRun } from './doctor_context.ts';
 import { PROVIDER_HELP, zoneInfo } from './doctor_dnsbl_zones.ts';
-import { type Finding, finding, plural } from './doctor_finding.ts';
+import { type Finding, findingMaker, plural } from './doctor_finding.ts';
 import { whenText } from './doctor_log_group.ts';
 
-function dnsbl(
-  severity: Finding['severity'],
-  id: string,
-  title: string,
-  evidence: string[],
-  cause: string,
-  fix: string,
-  points = 0,
-): Finding {
-  return finding({
-    severity,
-    check: 'dnsbl',
-    id,
-    title,
-    evidence,
-    cause,
-    fix,
-    ...(points > 0 ? { impact: { factor: 'blacklist' as const, points } } : {}),
-  });
-}
+const dnsbl = findingMaker('dnsbl', 'blacklist');
 
 const REFUSAL_WORDS =
   'the list refused to answer: it refuses queries that come through large public resolvers (8.8.8.8, 1.1.1.1, 9.9.9.9) or in excess, and says so with an address in 127.255.255.0/24. This is not a listing';

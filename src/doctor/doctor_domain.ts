@@ -21,29 +21,10 @@ import { type DkimSigner, keyTableSigners, opendkimSigners } from './doctor_dkim
 import { dkimFindings, dmarcFindings } from './doctor_domain_auth.ts';
 import { spfFindings } from './doctor_domain_spf.ts';
 import { mxPointsHere } from './doctor_domains.ts';
-import { type Finding, finding } from './doctor_finding.ts';
+import { type Finding, findingMaker } from './doctor_finding.ts';
 import { checkHost } from './doctor_spf.ts';
 
-function dom(
-  severity: Finding['severity'],
-  id: string,
-  title: string,
-  evidence: readonly string[],
-  cause: string,
-  fix: string,
-  points = 0,
-): Finding {
-  return finding({
-    severity,
-    check: 'domain',
-    id,
-    title,
-    evidence: [...evidence],
-    cause,
-    fix,
-    ...(points > 0 ? { impact: { factor: 'mx' as const, points } } : {}),
-  });
-}
+const dom = findingMaker('domain', 'mx');
 
 async function mxFindings(run: DoctorRun, dns: DnsResolver, domain: string): Promise<Finding[]> {
   const mx = await dns.mx(domain);

@@ -13,29 +13,11 @@
 import type { DnsResolver } from '../dns/dns_resolver.ts';
 import { COMMON_SELECTORS, type DkimSigner, dkimRecord, dkimRecordText, publicKeyOf, sameKey } from './doctor_dkim.ts';
 import { dmarcLookup, explainDmarc } from './doctor_dmarc.ts';
-import { type Finding, finding } from './doctor_finding.ts';
+import { type Finding, findingMaker } from './doctor_finding.ts';
 
-function dom(
-  severity: Finding['severity'],
-  id: string,
-  title: string,
-  evidence: readonly string[],
-  cause: string,
-  fix: string,
-  factor?: 'dkim' | 'dmarc',
-  points = 0,
-): Finding {
-  return finding({
-    severity,
-    check: 'domain',
-    id,
-    title,
-    evidence: [...evidence],
-    cause,
-    fix,
-    ...(factor !== undefined && points > 0 ? { impact: { factor, points } } : {}),
-  });
-}
+const dom = findingMaker('domain');
+const dkimFinding = findingMaker('domain', 'dkim');
+const dmarcFinding = findingMaker('domain', 'dmarc');
 
 async function signerFindings(dns: DnsResolver, s: DkimSigner): Promise<Finding[]> {
   const rec = await dkimRecord(dns, s.selector, s.domain);
@@ -48,14 +30,13 @@ async function signerFindings(dns: DnsResolver, s: DkimSigner): Promise<Finding[
       : `publish the public key of the signing key at ${name} (opendkim-genkey writes it to SELECTOR.txt)`;
   if ('missing' in rec) {
     return [
-      dom(
+      dkimFinding(
         rec.temp ? 'warning' : 'error',
         'domain.dkim_missing',
         `the DKIM key record ${name} is not published`,
         [from, rec.missing],
         'mail is signed with this selector but receivers cannot find the key: the signature fails, as if the mail were forged',
         publish,
-        'dkim',
         rec.temp ? 0 : 1.5,
       ),
     ];
@@ -64,14 +45,13 @@ async function signerFindings(dns: DnsResolver, s: DkimSigner): Promise<Finding[
   const ev = [from, `${name} TXT "${rec.text}"`];
   if (rec.errors.length > 0) {
     out.push(
-      dom(
+      dkimFinding(
         'error',
         'domain.dkim_invalid',
         `the DKIM record ${name} is invalid`,
         [...ev, ...rec.errors],
         'receivers cannot use the key: signatures fail',
         publish,
-        'dkim',
         1.5,
       ),
     );
@@ -90,28 +70,26 @@ async function signerFindings(dns: DnsResolver, s: DkimSigner): Promise<Finding[
     );
   if (pub !== null && 'key' in pub && rec.key !== null && !sameKey(pub.key, rec.key)) {
     out.push(
-      dom(
+      dkimFinding(
         'error',
         'domain.dkim_key_mismatch',
         `the key published at ${name} is not the key ${s.keyFile} signs with`,
         ev,
         'signatures made with the private key do not verify with the published public key: every message fails DKIM',
         publish,
-        'dkim',
         1.5,
       ),
     );
   }
   if (rec.bits !== null && rec.bits < 1024) {
     out.push(
-      dom(
+      dkimFinding(
         'error',
         'domain.dkim_weak',
         `the DKIM key at ${name} has only ${rec.bits} bits`,
         ev,
         'receivers ignore RSA keys under 1024 bits',
         'make a 2048-bit key: `opendkim-genkey -b 2048 -s SELECTOR -d DOMAIN` and publish it',
-        'dkim',
         1,
       ),
     );
@@ -177,14 +155,13 @@ export async function dkimFindings(
     ];
   }
   return [
-    dom(
+    dkimFinding(
       'warning',
       'domain.dkim_none',
       `no DKIM signing found for ${domain}`,
       [`no signer configured (smtpd_milters / OpenDKIM), no key under the selectors ${selectors.join(', ')}`],
       'without DKIM, DMARC relies on SPF alone, which breaks on forwarding; Gmail and Yahoo require DKIM from bulk senders',
       `sign with OpenDKIM: \`opendkim-genkey -b 2048 -s mail -d ${domain}\`, publish mail.txt as mail._domainkey.${domain}, and in main.cf: smtpd_milters = inet:localhost:8891, non_smtpd_milters = $smtpd_milters, milter_default_action = accept`,
-      'dkim',
       1.5,
     ),
   ];
@@ -210,28 +187,26 @@ export async function dmarcFindings(
     ];
   if (d.status === 'none') {
     return [
-      dom(
+      dmarcFinding(
         'warning',
         'domain.dmarc_missing',
         `${domain} has no DMARC record`,
         [d.text],
         "receivers get no policy for mail that fails SPF and DKIM, and nobody gets reports of who sends in the domain's name; Gmail and Yahoo require DMARC from bulk senders",
         `publish (monitoring first): _dmarc.${domain}. IN TXT "v=DMARC1; p=none; rua=mailto:dmarc-reports@${domain}", then move to p=quarantine and p=reject`,
-        'dmarc',
         1,
       ),
     ];
   }
   if (d.status === 'multiple') {
     return [
-      dom(
+      dmarcFinding(
         'error',
         'domain.dmarc_multiple',
         `${domain} has ${d.records.length} DMARC records`,
         d.records.map((r) => `_dmarc.${domain} TXT "${r}"`),
         'with more than one record receivers apply no DMARC at all',
         `keep one: _dmarc.${domain}. IN TXT "${d.records[0]}"`,
-        'dmarc',
         1,
       ),
     ];
@@ -239,14 +214,13 @@ export async function dmarcFindings(
   const r = d.record;
   if (r.errors.length > 0) {
     return [
-      dom(
+      dmarcFinding(
         'error',
         'domain.dmarc_invalid',
         `the DMARC record of ${domain} is invalid`,
         [`${r.name} TXT "${r.text}"`, ...r.errors],
         'receivers ignore an invalid record: the domain has no effective DMARC policy',
         `publish a valid one: _dmarc.${domain}. IN TXT "v=DMARC1; p=none; rua=mailto:dmarc-reports@${domain}"`,
-        'dmarc',
         1,
       ),
     ];
@@ -255,14 +229,13 @@ export async function dmarcFindings(
   const policy = (d.inherited ? (r.tags.get('sp') ?? r.policy) : r.policy) ?? 'none';
   if (policy !== 'none' && spfPasses === false && !signed) {
     return [
-      dom(
+      dmarcFinding(
         'error',
         'domain.dmarc_own_mail_fails',
         `DMARC p=${policy} for ${domain}, but this host's mail passes neither SPF nor DKIM`,
         explained,
         `receivers ${policy === 'reject' ? 'refuse' : 'junk'} this host's mail in the domain's name: it fails DMARC`,
         'add this host to the SPF record and sign with DKIM (see the SPF and DKIM findings)',
-        'dmarc',
         2,
       ),
     ];

@@ -9,30 +9,11 @@
  * Standards: RFC 7208 sections 4.6.4 (limits), 5.5 (ptr), 3.2 (one record)
  */
 import type { DnsResolver } from '../dns/dns_resolver.ts';
-import { type Finding, finding } from './doctor_finding.ts';
+import { type Finding, findingMaker } from './doctor_finding.ts';
 import { checkHost, LOOKUP_LIMIT, spfRecords, VOID_LIMIT } from './doctor_spf.ts';
 import { parseSpf } from './doctor_spf_record.ts';
 
-function spf(
-  severity: Finding['severity'],
-  id: string,
-  title: string,
-  evidence: readonly string[],
-  cause: string,
-  fix: string,
-  points = 0,
-): Finding {
-  return finding({
-    severity,
-    check: 'domain',
-    id,
-    title,
-    evidence: [...evidence],
-    cause,
-    fix,
-    ...(points > 0 ? { impact: { factor: 'spf' as const, points } } : {}),
-  });
-}
+const spf = findingMaker('domain', 'spf');
 
 /** A record that allows the sending IPs (or the MX hosts when none is known). */
 export function suggestedSpf(ips: readonly string[], existing: string | null): string {

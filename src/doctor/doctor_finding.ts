@@ -104,6 +104,35 @@ export function finding(f: Finding): Finding {
   return { ...f, evidence: [...f.evidence.slice(0, MAX_EVIDENCE - 1), `... and ${more} more`] };
 }
 
+/** A check's finding constructor: the fields in order, then the points lost (when it has a factor). */
+export type FindingMaker = (
+  severity: Severity,
+  id: string,
+  title: string,
+  evidence: readonly string[],
+  cause: string,
+  fix: string,
+  points?: number,
+) => Finding;
+
+/**
+ * The finding constructor of check `check`; with `factor`, a finding given
+ * points > 0 carries that impact on the deliverability score.
+ */
+export function findingMaker(check: CheckName, factor?: Factor): FindingMaker {
+  return (severity, id, title, evidence, cause, fix, points = 0) =>
+    finding({
+      severity,
+      check,
+      id,
+      title,
+      evidence: [...evidence],
+      cause,
+      fix,
+      ...(factor !== undefined && points > 0 ? { impact: { factor, points } } : {}),
+    });
+}
+
 export function severityRank(s: Severity): number {
   return SEVERITIES.indexOf(s);
 }

@@ -17,23 +17,14 @@ import { stat } from 'node:fs/promises';
 import { splitQuoted } from '../config/config_split.ts';
 import { paramNumber, paramValue, settingLine } from './doctor_config.ts';
 import type { DoctorRun } from './doctor_context.ts';
-import { type Finding, finding, plural } from './doctor_finding.ts';
+import { type Finding, findingMaker, plural } from './doctor_finding.ts';
 import { whenText } from './doctor_log_group.ts';
 import { warningRule } from './doctor_warning_classes.ts';
 
 /** Failed logins from one address before it counts as brute force. */
 export const SASL_BRUTE_FORCE = 10;
 
-function health(
-  severity: Finding['severity'],
-  id: string,
-  title: string,
-  evidence: readonly string[],
-  cause: string,
-  fix: string,
-): Finding {
-  return finding({ severity, check: 'log', id, title, evidence: [...evidence], cause, fix });
-}
+const health = findingMaker('log');
 
 async function diagnosticFindings(run: DoctorRun): Promise<Finding[]> {
   const facts = await run.logFacts();

@@ -20,22 +20,13 @@ import type { Config } from '../config/config.ts';
 import { openMaps } from '../maps/maps.ts';
 import { paramNumber, paramValue, settingLine } from './doctor_config.ts';
 import type { DoctorRun } from './doctor_context.ts';
-import { type Finding, finding, plural } from './doctor_finding.ts';
+import { type Finding, findingMaker, plural } from './doctor_finding.ts';
 import type { DeliveryProblem } from './doctor_log.ts';
 import { whenText } from './doctor_log_group.ts';
 
 const LOCAL_AGENTS = new Set(['local', 'virtual']);
 
-function mbox(
-  severity: Finding['severity'],
-  id: string,
-  title: string,
-  evidence: readonly string[],
-  cause: string,
-  fix: string,
-): Finding {
-  return finding({ severity, check: 'mailbox', id, title, evidence: [...evidence], cause, fix });
-}
+const mbox = findingMaker('mailbox');
 
 function bytes(n: number): string {
   return n >= 1_048_576 ? `${(n / 1_048_576).toFixed(1)} MB (${n} bytes)` : `${n} bytes`;

@@ -17,29 +17,12 @@ import { clientHostname } from '../dns/dns_fcrdns.ts';
 import { validHostname } from '../dns/dns_name.ts';
 import { settingLine } from './doctor_config.ts';
 import type { DoctorRun } from './doctor_context.ts';
-import { type Finding, finding, plural } from './doctor_finding.ts';
+import { type Finding, findingMaker, plural } from './doctor_finding.ts';
 import { whenText } from './doctor_log_group.ts';
 
-function rdns(
-  severity: Finding['severity'],
-  id: string,
-  title: string,
-  evidence: string[],
-  cause: string,
-  fix: string,
-  impact?: { factor: 'ptr' | 'helo'; points: number },
-): Finding {
-  return finding({
-    severity,
-    check: 'rdns',
-    id,
-    title,
-    evidence,
-    cause,
-    fix,
-    ...(impact === undefined ? {} : { impact }),
-  });
-}
+const rdns = findingMaker('rdns');
+const ptrFinding = findingMaker('rdns', 'ptr');
+const heloFinding = findingMaker('rdns', 'helo');
 
 async function outboundFindings(run: DoctorRun): Promise<Finding[]> {
   const out: Finding[] = [];
@@ -52,14 +35,14 @@ async function outboundFindings(run: DoctorRun): Promise<Finding[]> {
   const dns = run.dns;
   if (!helo.includes('.') || !validHostname(helo)) {
     out.push(
-      rdns(
+      heloFinding(
         'error',
         'rdns.helo_not_fqdn',
         `this host says HELO ${helo}, which is not a fully-qualified domain name`,
         [heloLine],
         'receivers reject or score down a HELO that is not a fully-qualified name (reject_non_fqdn_helo_hostname, Gmail, Microsoft)',
         `myhostname = mail.<your domain> (a name with an A record pointing to this host and a matching PTR), then \`postfix reload\``,
-        { factor: 'helo', points: 1.5 },
+        1.5,
       ),
     );
   }
@@ -82,14 +65,14 @@ async function outboundFindings(run: DoctorRun): Promise<Finding[]> {
     if (a.status === 'ok') heloAddrs = a.records.map((r) => r.address);
     else {
       out.push(
-        rdns(
+        heloFinding(
           a.status === 'retry' ? 'warning' : 'error',
           'rdns.helo_unresolvable',
           `the HELO name ${helo} does not resolve`,
           [heloLine, a.text],
           'receivers check that the HELO name has an address (reject_unknown_helo_hostname); a name that does not resolve looks forged',
           `publish an A record: ${helo}. IN A ${ips[0] ?? '<your public IP>'}`,
-          { factor: 'helo', points: 1 },
+          1,
         ),
       );
     }
@@ -100,7 +83,7 @@ async function outboundFindings(run: DoctorRun): Promise<Finding[]> {
     if (name.reason === 'no-ptr' || name.reason === 'ptr-tempfail') {
       const temp = name.reason === 'ptr-tempfail';
       out.push(
-        rdns(
+        ptrFinding(
           temp ? 'warning' : 'error',
           temp ? 'rdns.ptr_tempfail' : 'rdns.no_ptr',
           `${ip} has ${temp ? 'no PTR answer (the lookup failed)' : 'no PTR record'}`,
@@ -109,21 +92,21 @@ async function outboundFindings(run: DoctorRun): Promise<Finding[]> {
             ? 'the reverse zone did not answer; receivers that see the same failure defer or reject'
             : 'receivers (Gmail, Microsoft, most spam filters) reject or junk mail from an IP without reverse DNS ("550 5.7.25 ... does not have a PTR record")',
           `ask the owner of ${ip} (your hosting provider's control panel: "reverse DNS") to set its PTR to ${helo}, and publish ${helo}. IN A ${ip}`,
-          temp ? undefined : { factor: 'ptr', points: 2.5 },
+          temp ? 0 : 2.5,
         ),
       );
       continue;
     }
     if (name.reason === 'mismatch' || name.reason === 'name-not-found' || name.reason === 'name-tempfail') {
       out.push(
-        rdns(
+        ptrFinding(
           name.reason === 'name-tempfail' ? 'warning' : 'error',
           'rdns.fcrdns_mismatch',
           `${ip}: PTR ${name.reverseName} does not resolve back to ${ip} (FCrDNS fails)`,
           [`${ip} PTR ${name.reverseName}`, ...(name.warning === null ? [] : [name.warning]), ...ptrEvidence],
           'receivers forward-confirm the PTR name; when it does not resolve to the sending IP they treat the host as "unknown", as Postfix logs it',
           `publish ${name.reverseName}. IN A ${ip} (or set the PTR of ${ip} to a name that has it)`,
-          { factor: 'ptr', points: 1.5 },
+          1.5,
         ),
       );
       continue;
@@ -131,14 +114,14 @@ async function outboundFindings(run: DoctorRun): Promise<Finding[]> {
     const good = [`${ip} PTR ${name.name}`, `${name.name} resolves to ${ip}`];
     if (name.name.toLowerCase() !== helo.toLowerCase()) {
       out.push(
-        rdns(
+        heloFinding(
           'warning',
           'rdns.helo_mismatch',
           `HELO name ${helo} differs from the PTR name ${name.name} of ${ip}`,
           [...good, heloLine, ...(heloAddrs.length > 0 ? [`${helo} resolves to ${heloAddrs.join(' ')}`] : [])],
           'some receivers compare the HELO name with the PTR name; a mismatch scores as suspicious',
           `myhostname = ${name.name} (or smtp_helo_name = ${name.name}), then \`postfix reload\`; or change the PTR of ${ip} to ${helo}`,
-          { factor: 'helo', points: 0.5 },
+          0.5,
         ),
       );
     } else {

@@ -21,7 +21,7 @@ import { traceMessages } from '../logscan/logscan_trace.ts';
 import { type MessageFacts, messageFacts } from '../logscan/logscan_trace_facts.ts';
 import { paramValue } from './doctor_config.ts';
 import type { DoctorRun } from './doctor_context.ts';
-import { type CheckName, type Finding, finding } from './doctor_finding.ts';
+import { type CheckName, type Finding, findingMaker } from './doctor_finding.ts';
 import { classifyReason, REASON_INFO, type ReasonClass } from './doctor_reasons.ts';
 
 /** Which check explains more about a class of failure. */
@@ -77,16 +77,7 @@ function done(f: MessageFacts): boolean {
   return f.recipients.length > 0 && f.recipients.every((r) => FINAL.has(r.status));
 }
 
-function sendFinding(
-  severity: Finding['severity'],
-  id: string,
-  title: string,
-  evidence: readonly string[],
-  cause: string,
-  fix: string,
-): Finding {
-  return finding({ severity, check: 'send-test', id, title, evidence: [...evidence], cause, fix });
-}
+const sendFinding = findingMaker('send-test');
 
 export async function sendTestCheck(run: DoctorRun): Promise<Finding[]> {
   const t = run.inputs.sendTest;

@@ -9,7 +9,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
-import { type Finding, finding } from './doctor_finding.ts';
+import { type Finding, findingMaker } from './doctor_finding.ts';
 
 export interface CertPair {
   /** The parameter(s) that name the files, for messages: `smtpd_tls_cert_file`. */
@@ -30,26 +30,7 @@ export interface CertContext {
 }
 
 /** A finding of the tls check, with a TLS impact when `points` > 0. */
-export function tlsFinding(
-  severity: Finding['severity'],
-  id: string,
-  title: string,
-  evidence: string[],
-  cause: string,
-  fix: string,
-  points = 0,
-): Finding {
-  return finding({
-    severity,
-    check: 'tls',
-    id,
-    title,
-    evidence,
-    cause,
-    fix,
-    ...(points > 0 ? { impact: { factor: 'tls' as const, points } } : {}),
-  });
-}
+export const tlsFinding = findingMaker('tls', 'tls');
 
 /** `CN=mx.example.test` from node's multi-line subject text. */
 export function oneLineName(dn: string): string {

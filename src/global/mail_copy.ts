@@ -9,8 +9,9 @@
  *
  * Parameters: enable_original_recipient (value passed in)
  * See: postfix/src/global/mail_copy.c, postfix/src/global/mbox_open.c (mbox_dsn),
- *   postfix/src/global/quote_822_local.c
+ *   quote_822_local.ts (the addresses in the headers)
  */
+import { quote822Local } from './quote_822_local.ts';
 
 /** MAIL_COPY_* flags. */
 export const MAIL_COPY = {
@@ -45,16 +46,6 @@ export function asctime(d: Date): string {
   );
 }
 
-const DOT_ATOM_822 = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~\x80-\uffff-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~\x80-\uffff-]+)*$/;
-
-/** quote_822_local(): `"a b"@example.org` when the local part is not a dot-atom. */
-export function quote822Local(address: string): string {
-  const at = address.lastIndexOf('@');
-  const local = at < 0 ? address : address.slice(0, at);
-  if (local === '' || DOT_ATOM_822.test(local)) return address;
-  return `"${local.replace(/["\\\r\n]/g, (c) => `\\${c}`)}"${at < 0 ? '' : address.slice(at)}`;
-}
-
 export interface CopyAttrs {
   readonly flags: number;
   /** Envelope sender, '' for the null sender. */
@@ -73,7 +64,9 @@ export function copyHeader(a: CopyAttrs): string {
   if (a.flags & MAIL_COPY.FROM) {
     out += `From ${a.sender === '' ? 'MAILER-DAEMON' : oneLine(quote822Local(a.sender))}  ${asctime(a.now)}\n`;
   }
-  if (a.flags & MAIL_COPY.RETURN_PATH) out += `Return-Path: <${oneLine(quote822Local(a.sender))}>\n`;
+  if (a.flags & MAIL_COPY.RETURN_PATH) {
+    out += `Return-Path: <${a.sender === '' ? '' : oneLine(quote822Local(a.sender))}>\n`;
+  }
   if (a.flags & MAIL_COPY.ORIG_RCPT && a.enable_original_recipient && a.origRcpt !== '') {
     out += `X-Original-To: ${oneLine(quote822Local(a.origRcpt))}\n`;
   }

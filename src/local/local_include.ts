@@ -49,6 +49,14 @@ async function readList(path: string, who: { uid: number; gid: number }) {
   }
 }
 
+/** The text of an :include: file or .forward file without its comment lines. */
+function withoutComments(text: string): string {
+  return text
+    .split('\n')
+    .filter((l) => !/^\s*#/.test(l))
+    .join('\n');
+}
+
 /** deliver_include(): the entries of an :include: file. */
 export async function deliverInclude(state: LocalState, attr: LocalAttr, path: string): Promise<void> {
   const log = state.ctx.log;
@@ -89,14 +97,7 @@ export async function deliverInclude(state: LocalState, attr: LocalAttr, path: s
     usr = { uid: d.uid, gid: d.gid, home: null, logname: null, shell: null };
   }
   const next: LocalAttr = { ...attr, level: attr.level + 1, expType: 'include', expFrom: path, usr };
-  await state.ops.tokens(
-    state,
-    next,
-    list.text
-      .split('\n')
-      .filter((l) => !/^\s*#/.test(l))
-      .join('\n'),
-  );
+  await state.ops.tokens(state, next, withoutComments(list.text));
 }
 
 /**
@@ -154,14 +155,7 @@ export async function deliverDotforward(state: LocalState, attr: LocalAttr): Pro
       expFrom: attr.user,
       delivered: ctx.params.frozen_delivered_to ? attr.delivered : attr.address,
     };
-    const count = await state.ops.tokens(
-      state,
-      next,
-      list.text
-        .split('\n')
-        .filter((l) => !/^\s*#/.test(l))
-        .join('\n'),
-    );
+    const count = await state.ops.tokens(state, next, withoutComments(list.text));
     if (count > 0) return true;
   }
   return false;

@@ -2,6 +2,8 @@
  * logscan_counter: a count per key with a bound on the number of keys, so a
  * table of reasons or warnings stays small however large the log: once full,
  * counts for new keys go to one `(other)` row. Also sorts for "top N".
+ * And the summary's traffic tables: messages and bytes per sender,
+ * recipient or domain.
  */
 
 export interface CountRow {
@@ -98,4 +100,32 @@ export class ReasonTable {
       .top(n)
       .map((r) => ({ reason: r.key, count: r.count, where: this.#where.get(r.key)?.top(3) ?? [] }));
   }
+}
+
+export interface RecipientDomainStats {
+  sent: number;
+  bytes: number;
+  defers: number;
+  delaySum: number;
+  maxDelay: number;
+}
+
+/** Counts one message of `bytes` for `key` in a traffic table (senders, recipients, domains). */
+export function bumpTraffic(map: Map<string, { messages: number; bytes: number }>, key: string, bytes: number): void {
+  const had = map.get(key);
+  if (had === undefined) map.set(detach(key), { messages: 1, bytes });
+  else {
+    had.messages++;
+    had.bytes += bytes;
+  }
+}
+
+/** The stats of a recipient domain, made on first use. */
+export function domainStats(map: Map<string, RecipientDomainStats>, domain: string): RecipientDomainStats {
+  let d = map.get(domain);
+  if (d === undefined) {
+    d = { sent: 0, bytes: 0, defers: 0, delaySum: 0, maxDelay: 0 };
+    map.set(detach(domain), d);
+  }
+  return d;
 }

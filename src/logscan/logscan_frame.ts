@@ -149,9 +149,14 @@ export class FrameScanner {
       this.hostEnd = sp;
       pos = sp + 1;
     }
-    // tag[pid]: text  or  tag: text
-    const colon = line.indexOf(': ', pos);
-    const tagEnd = colon >= 0 ? colon : line.endsWith(':') ? line.length - 1 : -1;
+    // tag[pid]: text  or  tag: text. A tag has no space: the first space
+    // after it must follow its colon (one scan finds both), else the line has no tag.
+    const space = line.indexOf(' ', pos);
+    if (space >= 0 && line.charCodeAt(space - 1) !== 58 /* : */) {
+      this.#bare(pos);
+      return;
+    }
+    const tagEnd = space >= 0 ? space - 1 : line.endsWith(':') ? line.length - 1 : -1;
     if (tagEnd <= pos) {
       this.#bare(pos);
       return;
@@ -171,11 +176,6 @@ export class FrameScanner {
         return;
       }
       nameEnd = open;
-    }
-    const space = line.indexOf(' ', pos);
-    if (space >= 0 && space < nameEnd) {
-      this.#bare(pos);
-      return;
     }
     const interned = this.#intern(line, pos, nameEnd);
     this.tag = interned.tag;

@@ -51,6 +51,13 @@ export function pflogsummFramed(frame: LogFrame): boolean {
 export function foldAddress(addr: string): string {
   const at = addr.indexOf('@');
   if (at < 0 || at === addr.length - 1) return addr;
+  // most domains are lower-case already: look before cutting a string
+  let i = at + 1;
+  for (; i < addr.length; i++) {
+    const c = addr.charCodeAt(i);
+    if ((c >= 65 && c <= 90) || c > 127) break;
+  }
+  if (i === addr.length) return addr;
   const domain = addr.slice(at);
   const lower = domain.toLowerCase();
   // the same string when nothing changes: a map lookup then hashes no new string
@@ -69,32 +76,93 @@ export function senderDomain(addr: string): string | null {
   return at > 0 && at < addr.length - 1 ? addr.slice(at + 1) : null;
 }
 
-const DOTTED_QUAD = /^([^[]*)\[((?:\d{1,3}\.){3}\d{1,3})\]/;
 const SLASH_FORM = /^([^/]*)\/([0-9a-f.:]+)/i;
 const ANY_FORM = /^([^[(/]*)[[(/]([^\])]+)[\])]:?\d*$/;
 const LAST_LABELS = /^(.*)\.([^.]+)\.([^.]{3}|[^.]{2,3}\.[^.]{2})$/;
 
+/** The end of the `]` after a dotted quad (`\d{1,3}` four times, `.` between) at `start`, or -1. */
+function dottedQuadEnd(text: string, start: number): number {
+  let i = start;
+  for (let part = 0; part < 4; part++) {
+    const from = i;
+    while (i - from < 3 && isDigit(text.charCodeAt(i))) i++;
+    if (i === from || text.charCodeAt(i) !== (part < 3 ? 46 : 93)) return -1; // `.` between, `]` after
+    i++;
+  }
+  return i;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/**
+ * LAST_LABELS read from the end: `a.b.example.com` -> `example.com`,
+ * `x.example.co.uk` -> `example.co.uk`, lower-cased; the name itself when
+ * neither shape fits. A name with a line terminator (which `.` in the
+ * regex does not match) goes to the regex.
+ */
+function lastLabels(domain: string): string {
+  let d1 = -1; // the last dot, then the two before it
+  let d2 = -1;
+  let d3 = -1;
+  for (let i = domain.length - 1; i >= 0; i--) {
+    const c = domain.charCodeAt(i);
+    if (c === 10 || c === 13 || c === 0x2028 || c === 0x2029) {
+      const l = LAST_LABELS.exec(domain);
+      return l === null ? domain : `${l[2]}.${l[3]}`.toLowerCase();
+    }
+    if (c !== 46) continue;
+    if (d1 < 0) d1 = i;
+    else if (d2 < 0) d2 = i;
+    else if (d3 < 0) d3 = i;
+  }
+  const last = domain.length - d1 - 1;
+  if (d2 >= 0 && last === 3 && d1 - d2 > 1) return domain.slice(d2 + 1).toLowerCase();
+  const middle = d1 - d2 - 1;
+  if (d3 >= 0 && last === 2 && (middle === 2 || middle === 3) && d2 - d3 > 1) return domain.slice(d3 + 1).toLowerCase();
+  return domain;
+}
+
 /**
  * pflogsumm's gimme_domain: the client's domain (last two labels, or three
  * for `co.uk`-like names, lower-cased), or its address when the name is
- * `unknown`; null when the text has no address part.
+ * `unknown`; null when the text has no address part. The common
+ * `name[192.0.2.1]` is read without a regex.
  */
 export function gimmeDomain(client: string): string | null {
-  const m = DOTTED_QUAD.exec(client) ?? SLASH_FORM.exec(client) ?? ANY_FORM.exec(client);
+  // DOTTED_QUAD: its name part reaches the first `[`, so only that one can start the address
+  const open = client.indexOf('[');
+  const end = open < 0 ? -1 : dottedQuadEnd(client, open + 1);
+  if (end >= 0) {
+    const name = client.slice(0, open);
+    if (name === '' || name === 'unknown') return client.slice(open + 1, end - 1);
+    return lastLabels(name);
+  }
+  const m = SLASH_FORM.exec(client) ?? ANY_FORM.exec(client);
   if (m === null) return null;
   const domain = m[1]!;
   if (domain === '' || domain === 'unknown') return m[2]!;
-  const l = LAST_LABELS.exec(domain);
-  return l === null ? domain : `${l[2]}.${l[3]}`.toLowerCase();
+  return lastLabels(domain);
 }
 
-const CLIENT_LINE = /^\w+: client=/;
+/** The end of the `\w+` that opens `text` (0 when none). */
+export function wordEnd(text: string): number {
+  let i = 0;
+  for (;;) {
+    const c = text.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95)) return i;
+    i++;
+  }
+}
 
 /** pflogsumm's client= value (`\w+: client=(.+?)(,|$)` right after the pid), or null. */
 export function clientField(frame: LogFrame): string | null {
+  if (frame.pid === null || frame.severity !== 'info') return null;
   const text = frame.text;
-  if (frame.pid === null || frame.severity !== 'info' || !CLIENT_LINE.test(text)) return null;
-  const start = text.indexOf(': client=') + 9;
+  const word = wordEnd(text);
+  if (word === 0 || !text.startsWith(': client=', word)) return null;
+  const start = word + 9;
   const comma = text.indexOf(',', start);
   const value = comma < 0 ? text.slice(start) : text.slice(start, comma);
   return value === '' ? null : value;

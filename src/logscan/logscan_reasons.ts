@@ -9,6 +9,7 @@
  * See: ../shared/reference/postfix-compat.md sections 4.2 (reject texts) and 4.6 (smtp client texts)
  */
 import type { LogEvent, LogFrame } from './logscan_event.ts';
+import { recipientDomain } from './logscan_pflogsumm.ts';
 
 const MAX_REASON = 120;
 const ADDRESS = /<[^<>\s]*@[^<>\s]*>/g;
@@ -72,4 +73,24 @@ export function contentReason(e: ContentCheck): string {
 /** A warning, error, fatal or panic line, its queue ID folded: `cleanup: ID: queue file size limit exceeded`. */
 export function diagnosticReason(frame: LogFrame): string {
   return trim(`${frame.program}: ${frame.text.replace(QUEUE_ID, 'ID')}`);
+}
+
+/** The reject table's key for a refusal: `RCPT Relay access denied`, or the start of a line not read. */
+export function checkKey(event: LogEvent, text: string): string {
+  if (event.kind === 'smtpd_check') return `${event.stage} ${checkReason(event)}`;
+  return text.slice(0, 120);
+}
+
+/**
+ * Where a refusal happened: the recipient's domain for a recipient refusal
+ * (unknown user, relay denied), the sender's for a sender refusal, else the
+ * client (its name, or its address when the name is `unknown`).
+ */
+export function checkWhere(event: LogEvent): string {
+  if (event.kind !== 'smtpd_check') return '';
+  const { from, to } = event.envelope;
+  if (to !== null && /Recipient address|Relay access|User unknown/.test(event.text)) return recipientDomain(to);
+  if (from !== null && event.text.includes('Sender address')) return from === '' ? '<>' : recipientDomain(from);
+  const c = event.client;
+  return c.name === '' || c.name === 'unknown' ? c.addr : c.name;
 }

@@ -8,10 +8,14 @@
  * recipient domains; with the per-domain tables and the top reasons.
  * Each line counts for what pflogsumm 1.1.5 counts it for (see
  * logscan_pflogsumm.ts), so the totals agree with it on the same log.
+ * Most lines are counted from their text without their LogEvent: qmgr's and
+ * the delivery agents' common lines are read in place
+ * (logscan_summary_lines.ts), and a line that can count for nothing stops
+ * after a few comparisons; the rest take the full parse.
  *
  * See: /usr/sbin/pflogsumm, logscan_summary_state.ts (queue IDs used twice)
  */
-import { Counter, detach, ReasonTable } from './logscan_counter.ts';
+import { bumpTraffic, Counter, domainStats, ReasonTable, type RecipientDomainStats } from './logscan_counter.ts';
 import type { LogEntry, LogEvent, LogFrame } from './logscan_event.ts';
 import {
   clientField,
@@ -22,53 +26,22 @@ import {
   recipientDomain,
   senderDomain,
 } from './logscan_pflogsumm.ts';
-import { checkReason, contentReason, deliveryReason, diagnosticReason } from './logscan_reasons.ts';
+import { checkKey, checkWhere, contentReason, deliveryReason, diagnosticReason } from './logscan_reasons.ts';
+import { bareAction, hasCleanupPart, isRemoved, LineFields, queueIdEnd, smtpdAction } from './logscan_summary_lines.ts';
 import { type SummaryReport, summaryReport } from './logscan_summary_report.ts';
 import { type DuplicatePolicy, SummaryMessages } from './logscan_summary_state.ts';
 
 /** cleanup's header/body/milter actions, as pflogsumm matches them on the whole line. */
 const CLEANUP_ACTION =
   /\/cleanup\[\d+\]: .*?\b((?:milter-)?reject|warning|hold|discard): (header|body|END-OF-MESSAGE) (.*)$/;
-const ACTIONS = ['reject_warning', 'reject', 'hold', 'discard'] as const;
-const ACTION_WORDS = ACTIONS.map((a) => [`${a}: `, a] as const);
-
-/** pflogsumm's "queue ID" as an action word: `reject: ...` with no queue ID before it. */
-function bareAction(text: string): string | null {
-  const c = text.charCodeAt(0);
-  if (c !== 114 && c !== 104 && c !== 100) return null; // r, h, d
-  for (const a of ACTIONS) {
-    if (text.startsWith(a)) {
-      const next = text.charCodeAt(a.length);
-      if (Number.isNaN(next) || next === 58 || next === 32) return a;
-    }
-  }
-  return null;
-}
-
-/** The action of smtpd's `\w+: (reject|reject_warning|hold|discard): ` (pflogsumm's regex), or null. */
-function smtpdAction(text: string): string | null {
-  const colon = text.indexOf(': ');
-  if (colon <= 0 || !text.startsWith(': ', colon)) return null;
-  for (let i = 0; i < colon; i++) {
-    const c = text.charCodeAt(i);
-    // \w: letters, digits, underscore
-    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95)) return null;
-  }
-  for (const [word, a] of ACTION_WORDS) if (text.startsWith(word, colon + 2)) return a;
-  return null;
-}
+/** The commands add() tests for. */
+const COMMANDS = ['smtpd', 'postscreen', 'cleanup', 'master', 'pickup'] as const;
 
 const PFLOGSUMM_DELIVERY = /^to (?:orig_to )?relay (?:conn_use )?delay (?:delays )?(?:dsn )?status$/;
 
 type Delivery = Extract<LogEvent, { kind: 'delivery' }>;
 
-export interface RecipientDomainStats {
-  sent: number;
-  bytes: number;
-  defers: number;
-  delaySum: number;
-  maxDelay: number;
-}
+export type { RecipientDomainStats } from './logscan_counter.ts';
 
 export interface SummaryOptions {
   /** What to do with a queue ID seen again after `removed` (default `forget`). */
@@ -82,6 +55,7 @@ export class MailSummary {
   readonly #messages: SummaryMessages;
   readonly #syslogName: string;
   readonly #commands = new Map<string, string | null>();
+  readonly #fields = new LineFields();
   readonly counts = {
     lines: 0,
     counted: 0,
@@ -124,6 +98,8 @@ export class MailSummary {
     if (cmd === undefined) {
       if (this.#commands.size > 1000) this.#commands.clear();
       cmd = pflogsummCommand(frame, this.#syslogName);
+      // the literal when it is one the summary tests for: comparing it is then comparing pointers
+      cmd = COMMANDS.find((name) => name === cmd) ?? cmd;
       this.#commands.set(frame.tag, cmd);
     }
     return cmd;
@@ -143,7 +119,7 @@ export class MailSummary {
     if (cmd === null) return;
     c.counted++;
     const text = frame.text;
-    if (cmd === 'cleanup' && (text.includes(': header ') || text.includes(': body ') || text.includes(': END-OF-'))) {
+    if (cmd === 'cleanup' && hasCleanupPart(text)) {
       const m = CLEANUP_ACTION.exec(frame.line);
       if (m !== null) {
         const event = entry.event;
@@ -188,6 +164,9 @@ export class MailSummary {
       c.otherServiceLines++;
       this.otherServices.add(frame.tag);
     }
+    // what is left counts only lines with a queue ID (NOQUEUE lines are smtpd's, counted above)
+    const colon = queueIdEnd(text);
+    if (colon < 0 || this.#inPlace(text, colon, cmd)) return;
     if (text.includes('from=<') && text.includes(', size=')) {
       const event = entry.event;
       if (event.kind === 'queue_active') {
@@ -210,6 +189,36 @@ export class MailSummary {
       const event = entry.event;
       if (event.kind === 'removed') this.#messages.removed(event.queueId);
     }
+  }
+
+  /**
+   * qmgr's from=/removed lines and delivered recipients, read in place
+   * (logscan_summary_lines.ts); false when the line needs the full parse,
+   * which then counts it as before.
+   */
+  #inPlace(text: string, colon: number, cmd: string): boolean {
+    const f = this.#fields;
+    if (f.active(text, colon)) {
+      this.#queued(text.slice(0, colon), text.slice(f.addrStart, f.addrEnd), f.size);
+      return true;
+    }
+    if (f.delivery(text, colon)) {
+      if (f.statusIs(text, 'sent')) {
+        if (f.statusEnd < text.length && text.includes('forwarded as ', f.statusEnd + 1)) this.counts.forwarded++;
+        else this.#sent(text.slice(0, colon), foldAddress(text.slice(f.addrStart, f.addrEnd)), f.delay(text));
+        return true;
+      }
+      // deferred and bounced need the reason: the full parse
+      return !f.statusIs(text, 'deferred') && !f.statusIs(text, 'bounced');
+    }
+    // pickup's lines end at its own branch
+    if (cmd !== 'pickup' && isRemoved(text, colon)) {
+      this.#messages.removed(text.slice(0, colon));
+      return true;
+    }
+    // only `from=`, `to=`, `uid=`, `sender=` and `removed` texts can be what the rest counts (message-id= is not)
+    const c = text.charCodeAt(colon + 2);
+    return c !== 102 && c !== 116 && c !== 117 && c !== 115 && c !== 114;
   }
 
   #action(type: string, reason: string, where: string): void {
@@ -237,31 +246,18 @@ export class MailSummary {
     if (q === undefined || q.origin === null) return;
     const addr = from === '' ? 'from=<>' : foldAddress(from);
     const domain = senderDomain(addr) ?? (q.origin === 'pickup' ? addr : q.origin);
-    bump(this.sendingDomains, domain, size);
-    bump(this.senders, addr, size);
+    bumpTraffic(this.sendingDomains, domain, size);
+    bumpTraffic(this.senders, addr, size);
     this.counts.bytesReceived += size;
   }
 
   #delivery(qid: string, cmd: string, e: Delivery): void {
     const c = this.counts;
-    const addr = foldAddress(e.to);
-    const domain = recipientDomain(addr);
+    const domain = recipientDomain(foldAddress(e.to));
     const delay = Number.isNaN(e.delay) ? 0 : e.delay;
     if (e.status === 'sent') {
-      if (e.text.includes('forwarded as ')) {
-        c.forwarded++;
-        return;
-      }
-      const d = domainStats(this.recipientDomains, domain);
-      const size = this.#messages.size(qid);
-      d.sent++;
-      d.bytes += size;
-      d.delaySum += delay;
-      if (delay > d.maxDelay) d.maxDelay = delay;
-      bump(this.recipients, addr, size);
-      c.delivered++;
-      c.bytesDelivered += size;
-      if (size === 0) c.noSize++;
+      if (e.text.includes('forwarded as ')) c.forwarded++;
+      else this.#sent(qid, foldAddress(e.to), delay);
     } else if (e.status === 'deferred') {
       c.deferrals++;
       if (this.#messages.deferredFirst(qid)) c.deferred++;
@@ -275,6 +271,21 @@ export class MailSummary {
     }
   }
 
+  /** A recipient delivered (`addr` folded): counted for its domain and the message's size. */
+  #sent(qid: string, addr: string, delay: number): void {
+    const c = this.counts;
+    const d = domainStats(this.recipientDomains, recipientDomain(addr));
+    const size = this.#messages.size(qid);
+    d.sent++;
+    d.bytes += size;
+    d.delaySum += delay;
+    if (delay > d.maxDelay) d.maxDelay = delay;
+    bumpTraffic(this.recipients, addr, size);
+    c.delivered++;
+    c.bytesDelivered += size;
+    if (size === 0) c.noSize++;
+  }
+
   /** Queue IDs remembered now: bounded under the default policy, growing under `pflogsumm`. */
   get rememberedIds(): number {
     return this.#messages.remembered;
@@ -284,41 +295,4 @@ export class MailSummary {
   report(top = 10): SummaryReport {
     return summaryReport(this, top);
   }
-}
-
-function checkKey(event: LogEvent, text: string): string {
-  if (event.kind === 'smtpd_check') return `${event.stage} ${checkReason(event)}`;
-  return text.slice(0, 120);
-}
-
-/**
- * Where a refusal happened: the recipient's domain for a recipient refusal
- * (unknown user, relay denied), the sender's for a sender refusal, else the
- * client (its name, or its address when the name is `unknown`).
- */
-function checkWhere(event: LogEvent): string {
-  if (event.kind !== 'smtpd_check') return '';
-  const { from, to } = event.envelope;
-  if (to !== null && /Recipient address|Relay access|User unknown/.test(event.text)) return recipientDomain(to);
-  if (from !== null && event.text.includes('Sender address')) return from === '' ? '<>' : recipientDomain(from);
-  const c = event.client;
-  return c.name === '' || c.name === 'unknown' ? c.addr : c.name;
-}
-
-function bump(map: Map<string, { messages: number; bytes: number }>, key: string, bytes: number): void {
-  const had = map.get(key);
-  if (had === undefined) map.set(detach(key), { messages: 1, bytes });
-  else {
-    had.messages++;
-    had.bytes += bytes;
-  }
-}
-
-function domainStats(map: Map<string, RecipientDomainStats>, domain: string): RecipientDomainStats {
-  let d = map.get(domain);
-  if (d === undefined) {
-    d = { sent: 0, bytes: 0, defers: 0, delaySum: 0, maxDelay: 0 };
-    map.set(detach(domain), d);
-  }
-  return d;
 }

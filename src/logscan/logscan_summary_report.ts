@@ -111,10 +111,37 @@ function byKey(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+function byTraffic(a: TrafficRow, b: TrafficRow): number {
+  return b.messages - a.messages || b.bytes - a.bytes || byKey(a.key, b.key);
+}
+
+/**
+ * The `top` busiest rows of a table (all when top <= 0), sorted. A table of
+ * tens of thousands of addresses is not sorted for ten rows: each entry is
+ * compared with the last row kept, and only a better one is placed.
+ */
 function traffic(map: SummaryData['senders'], top: number): TrafficRow[] {
-  const rows = [...map].map(([key, v]) => ({ key, messages: v.messages, bytes: v.bytes }));
-  rows.sort((a, b) => b.messages - a.messages || b.bytes - a.bytes || byKey(a.key, b.key));
-  return cut(rows, top);
+  if (top <= 0) {
+    const rows = [...map].map(([key, v]) => ({ key, messages: v.messages, bytes: v.bytes }));
+    return rows.sort(byTraffic);
+  }
+  const best: TrafficRow[] = [];
+  for (const [key, v] of map) {
+    const last = best[best.length - 1];
+    if (
+      best.length === top &&
+      last !== undefined &&
+      (v.messages < last.messages || (v.messages === last.messages && v.bytes < last.bytes))
+    )
+      continue;
+    const row = { key, messages: v.messages, bytes: v.bytes };
+    if (best.length === top && byTraffic(row, last!) >= 0) continue;
+    let i = best.length;
+    while (i > 0 && byTraffic(row, best[i - 1]!) < 0) i--;
+    best.splice(i, 0, row);
+    if (best.length > top) best.pop();
+  }
+  return best;
 }
 
 function percent(part: number, whole: number): number {

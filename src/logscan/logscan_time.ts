@@ -60,7 +60,9 @@ export class StampClock {
   #year: number | undefined;
   readonly #reference: Date | undefined;
   #lastMonth = -1;
-  #lastStamp = '';
+  /** The last line whose stamp was converted, and where its stamp ends: compared in place, no stamp cut. */
+  #lastLine = '';
+  #lastEnd = -1;
   #lastTime = Number.NaN;
   #hourKey = -1;
   #hourTime = Number.NaN;
@@ -83,8 +85,7 @@ export class StampClock {
    * same second as the line before) costs one comparison and no string.
    */
   traditional(line: string, end: number): number {
-    const last = this.#lastStamp;
-    if (last.length === end && line.startsWith(last)) return this.#lastTime;
+    if (this.#sameStamp(line, end)) return this.#lastTime;
     const month = stampMonth(line);
     const day = (line.charCodeAt(4) === 32 ? 0 : digit(line, 4) * 10) + digit(line, 5);
     const h = digit(line, 7) * 10 + digit(line, 8);
@@ -98,9 +99,9 @@ export class StampClock {
       this.#year += 1;
     }
     this.#lastMonth = month;
-    const stamp = line.slice(0, end);
-    const frac = end > 16 && line.charCodeAt(15) === 46 ? Math.floor(Number(stamp.slice(15)) * 1000) : 0;
-    this.#lastStamp = stamp;
+    const frac = end > 16 && line.charCodeAt(15) === 46 ? Math.floor(Number(line.slice(15, end)) * 1000) : 0;
+    this.#lastLine = line;
+    this.#lastEnd = end;
     this.#lastTime = this.#hourStart(month, day, h) + m * 60_000 + s * 1000 + frac;
     return this.#lastTime;
   }
@@ -117,11 +118,19 @@ export class StampClock {
 
   /** Milliseconds since the epoch of the ISO stamp that makes up `line` up to `end` (cached like traditional ones). */
   iso(line: string, end: number): number {
-    const last = this.#lastStamp;
-    if (last.length === end && line.startsWith(last)) return this.#lastTime;
-    const stamp = line.slice(0, end);
-    this.#lastStamp = stamp;
-    this.#lastTime = isoStampTime(stamp);
+    if (this.#sameStamp(line, end)) return this.#lastTime;
+    this.#lastLine = line;
+    this.#lastEnd = end;
+    this.#lastTime = isoStampTime(line.slice(0, end));
     return this.#lastTime;
+  }
+
+  /** True when `line` starts with the same stamp (ending at `end`) as the last line converted. */
+  #sameStamp(line: string, end: number): boolean {
+    if (end !== this.#lastEnd) return false;
+    const last = this.#lastLine;
+    // from the end: the seconds differ first
+    for (let i = end - 1; i >= 0; i--) if (line.charCodeAt(i) !== last.charCodeAt(i)) return false;
+    return true;
   }
 }

@@ -7,35 +7,32 @@
  *
  * Diagnostics: warnings `FILE, line N: need name:value pair`,
  *   `FILE, line N: name must be local`
- * See: postfix/src/postalias/postalias.c (postalias), aliases(5)
+ * See: postfix/src/postalias/postalias.c (postalias), aliases(5); the tokens are
+ *   tok822_parse.ts's, as postalias uses tok822_scan()
  */
 import { readLogicalLines } from '../config/config_lines.ts';
 import type { SourceRecord } from './dict_source.ts';
-import { type Tok822, tok822Externalize, tok822Internalize, tok822Scan } from './tok822.ts';
-
-const isOp = (t: Tok822 | undefined, ch: string) => t !== undefined && t.type === 'op' && t.text === ch;
+import { tok822Externalize, tok822Internalize, tok822Scan } from './tok822_parse.ts';
+import { tok822CutAfter, tok822CutBefore, tok822FindType, tok822RfindType } from './tok822_tree.ts';
 
 /** The records of aliases text read from `path` (the name messages show). */
 export function* aliasRecords(text: string, path: string): Generator<SourceRecord> {
   const { lines, warnings } = readLogicalLines(text, path);
   for (const w of warnings) yield { kind: 'warning', text: w };
   for (const { text: line, line: lineno } of lines) {
-    const tokens = tok822Scan(line);
-    if (tokens.length === 0) continue;
-    const colon = tokens.findIndex((t) => isOp(t, ':'));
-    if (colon <= 0 || colon === tokens.length - 1 || tokens.slice(0, colon).some((t) => isOp(t, ','))) {
+    const tokens = tok822Scan(line).head;
+    if (tokens === null) continue;
+    const colon = tok822FindType(tokens, ':');
+    if (colon === null || colon.prev === null || colon.next === null || tok822RfindType(colon, ',') !== null) {
       yield { kind: 'warning', text: `${path}, line ${lineno}: need name:value pair` };
       continue;
     }
-    if (tokens.slice(0, colon).some((t) => isOp(t, '@') || isOp(t, '%'))) {
+    if (tok822RfindType(colon, '@') !== null || tok822RfindType(colon, '%') !== null) {
       yield { kind: 'warning', text: `${path}, line ${lineno}: name must be local` };
       continue;
     }
-    yield {
-      kind: 'entry',
-      key: tok822Internalize(tokens.slice(0, colon)),
-      value: tok822Externalize(tokens.slice(colon + 1)),
-      line: lineno,
-    };
+    const value = tok822CutAfter(colon);
+    tok822CutBefore(colon);
+    yield { kind: 'entry', key: tok822Internalize(tokens), value: tok822Externalize(value), line: lineno };
   }
 }

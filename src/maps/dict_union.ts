@@ -42,43 +42,42 @@ async function openAll(ctx: DictOpenContext): Promise<Dict[]> {
   return dicts;
 }
 
-export async function dictUnionOpen(ctx: DictOpenContext): Promise<Dict> {
+/** A table over the tables in the list: `combine` makes one answer from theirs. */
+async function dictOverTables(
+  ctx: DictOpenContext,
+  combine: (dicts: readonly Dict[], key: string) => Promise<string | null>,
+): Promise<Dict> {
   const dicts = await openAll(ctx);
   const spec = `${ctx.type}:${ctx.name}`;
   return {
     type: ctx.type,
     name: ctx.name,
     fixed: dicts[0]!.fixed,
-    lookup: (key) =>
-      asOuter(spec, async () => {
-        const found: string[] = [];
-        for (const d of dicts) {
-          const v = await d.lookup(key);
-          if (v !== null) found.push(v);
-        }
-        const joined = found.join(',');
-        return joined === '' ? null : joined;
-      }),
+    lookup: (key) => asOuter(spec, () => combine(dicts, key)),
   };
 }
 
-export async function dictPipeOpen(ctx: DictOpenContext): Promise<Dict> {
-  const dicts = await openAll(ctx);
-  const spec = `${ctx.type}:${ctx.name}`;
-  return {
-    type: ctx.type,
-    name: ctx.name,
-    fixed: dicts[0]!.fixed,
-    lookup: (key) =>
-      asOuter(spec, async () => {
-        let query: string | null = key;
-        for (const d of dicts) {
-          query = await d.lookup(query);
-          if (query === null) return null;
-        }
-        return query;
-      }),
-  };
+export function dictUnionOpen(ctx: DictOpenContext): Promise<Dict> {
+  return dictOverTables(ctx, async (dicts, key) => {
+    const found: string[] = [];
+    for (const d of dicts) {
+      const v = await d.lookup(key);
+      if (v !== null) found.push(v);
+    }
+    const joined = found.join(',');
+    return joined === '' ? null : joined;
+  });
+}
+
+export function dictPipeOpen(ctx: DictOpenContext): Promise<Dict> {
+  return dictOverTables(ctx, async (dicts, key) => {
+    let query: string | null = key;
+    for (const d of dicts) {
+      query = await d.lookup(query);
+      if (query === null) return null;
+    }
+    return query;
+  });
 }
 
 export async function dictRandomOpen(ctx: DictOpenContext): Promise<Dict> {

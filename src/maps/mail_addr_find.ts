@@ -9,8 +9,9 @@
  * Parameters: recipient_delimiter, myorigin, double_bounce_sender, owner_request_special
  *   (values passed in; mydestination and the interfaces through isLocalDomain)
  * See: postfix/src/global/mail_addr_find.c, postfix/src/global/strip_addr.c,
- *   postfix/src/global/split_addr.c, postfix/src/global/quote_822_local.c
+ *   postfix/src/global/split_addr.c
  */
+import { QUOTE_FLAG_DEFAULT, type QuoteFlags, quote822Local } from '../global/quote_822_local.ts';
 import { casefold } from './dict.ts';
 import type { Maps } from './maps.ts';
 
@@ -83,51 +84,12 @@ export function stripAddr(
   return { stripped: local.slice(0, at) + domain, extension: local.slice(at) };
 }
 
-const NOT_DOT_ATOM = /[\x00-\x1f\x7f ()<>@,;:\\"[\]]/;
-
-/** quote_822_local(): the address with its localpart quoted when it is not a dot-string. */
-export function quote822Local(address: string, bareLocalpart = false): string {
-  const start = address.startsWith('@') && address.includes(':') ? address.indexOf(':') + 1 : 0;
-  const rat = bareLocalpart ? -1 : address.lastIndexOf('@');
-  const end = rat < start ? address.length : rat;
-  const local = address.slice(start, end);
-  const dotString =
-    local !== '' &&
-    !local.startsWith('.') &&
-    !local.endsWith('.') &&
-    !local.includes('..') &&
-    !NOT_DOT_ATOM.test(local);
-  if (dotString) return address;
-  const quoted = `"${local.replace(/["\\\r]/g, (c) => `\\${c}`)}"`;
-  return address.slice(0, start) + quoted + address.slice(end);
-}
-
-/** unquote_822_local(): the internal form of an external (quoted) address. */
-export function unquote822Local(address: string): string {
-  const start = address.startsWith('@') && address.includes(':') ? address.indexOf(':') + 1 : 0;
-  let out = address.slice(0, start);
-  let inQuote = false;
-  let bareAt: { readonly out: number; readonly src: number } | null = null;
-  for (let i = start; i < address.length; i++) {
-    let ch = address[i]!;
-    if (ch === '"') {
-      inQuote = !inQuote;
-      continue;
-    }
-    if (ch === '@' && !inQuote) bareAt = { out: out.length, src: i };
-    if (ch === '\\') {
-      if (i + 1 >= address.length) continue;
-      ch = address[++i]!;
-    }
-    out += ch;
-  }
-  // The domain after the last unquoted `@` is copied as it was.
-  return bareAt === null ? out : out.slice(0, bareAt.out) + address.slice(bareAt.src);
-}
+/** QUOTE_FLAG_DEFAULT | QUOTE_FLAG_BARE_LOCALPART: for keys without `@domain`. */
+const QUOTE_BARE_LOCALPART: QuoteFlags = { ...QUOTE_FLAG_DEFAULT, bare_localpart: true };
 
 /** One query in the configured form (find_addr()). */
 async function findAddr(maps: Maps, address: string, partial: boolean, withDomain: boolean, form: MaForm) {
-  const external = quote822Local(address, !withDomain);
+  const external = quote822Local(address, withDomain ? QUOTE_FLAG_DEFAULT : QUOTE_BARE_LOCALPART);
   const [first, second] = form === 'internal' || form === 'internal-first' ? [address, external] : [external, address];
   const found = await maps.find(first, partial);
   if (found !== null || form === 'internal' || form === 'external' || first === second) return found;

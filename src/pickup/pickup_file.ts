@@ -21,12 +21,12 @@
  */
 import type { CleanupRequest, CleanupService } from '../cleanup/cleanup_service.ts';
 import type { Config } from '../config/config.ts';
+import { quote822Local } from '../global/quote_822_local.ts';
 import { MailError } from '../global/reply.ts';
 import type { Log } from '../log/log.ts';
 import { QueueFileCorrupt } from '../queue/queue_file_format.ts';
 import type { QueueId } from '../queue/queue_id.ts';
 import type { QueueMessage, QueueStore } from '../queue/queue_store.ts';
-import { quote822Local } from '../rewrite/quote_822_local.ts';
 import { PICKUP_LOG } from './pickup_log.ts';
 
 /** What pickup works with, under the service's configuration. */

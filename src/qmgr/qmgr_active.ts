@@ -19,11 +19,11 @@
  * See: postfix/src/qmgr/qmgr_active.c, qmgr_message.c (qmgr_message_alloc)
  */
 
+import { quote822Local } from '../global/quote_822_local.ts';
 import { DSN_NOTIFY } from '../queue/queue_envelope.ts';
 import { QueueFileCorrupt } from '../queue/queue_file_format.ts';
 import type { QueueId } from '../queue/queue_id.ts';
 import type { QueueMessage } from '../queue/queue_store.ts';
-import { quote822Local } from '../rewrite/quote_822_local.ts';
 import { assignMessage } from './qmgr_assign.ts';
 import { bounceFlush, deferFlush, deferWarn, traceFlush } from './qmgr_bounce.ts';
 import type { QmgrCore } from './qmgr_context.ts';
@@ -95,6 +95,15 @@ export async function activeFeed(
     ctx.clock.now() * 1000,
     item.fresh,
   );
+  if (!item.fresh && ctx.store.removeDone !== undefined) {
+    // Mail from deferred or hold without bounce or trace logs (the common case): once its
+    // recipients are delivered, its file can simply be removed (qmgr_deliver.ts).
+    // A log that cannot be read counts as there.
+    const hasLog = async (kind: 'bounce' | 'trace') =>
+      (await ctx.store.readLog(kind, item.id).catch(() => [null])).length > 0;
+    message.mayHaveBounceLog = await hasLog('bounce');
+    message.mayHaveTraceLog = await hasLog('trace');
+  }
   core.messages.set(item.id, message);
   ctx.log.info(QMGR_LOG.opened(item.id, logSender(core, message.sender), queued.size, queued.recipients.length));
   if (message.flags.forceExpire && (await ctx.store.readLog('defer', item.id)).length > 0) {
@@ -103,7 +112,8 @@ export async function activeFeed(
     activeDone(core, message);
     return true;
   }
-  await ctx.store.removeLog('defer', item.id);
+  // New mail from cleanup has no defer log: skip the unlink that would only find none.
+  if (!item.fresh) await ctx.store.removeLog('defer', item.id);
   try {
     await assignMessage(core, message);
   } catch (err) {
@@ -194,7 +204,7 @@ async function finish(core: QmgrCore, message: QmgrMessage): Promise<void> {
       ctx.log.warn(QMGR_LOG.deferFailed(id, 'active', 'deferred', (err as Error).message));
     }
   } else {
-    await store.remove('active', id);
+    if (!message.removed) await store.remove('active', id);
     ctx.log.info(QMGR_LOG.removed(id));
   }
   core.messages.delete(id);

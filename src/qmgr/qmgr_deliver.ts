@@ -3,7 +3,8 @@
  * transport and back. The agent reports each recipient; qmgr then writes
  * the bounce, defer and trace logs and marks delivered and bounced
  * recipients done, durably, before it lets anything else happen to the
- * message. A site-level failure (the agent could not talk to the
+ * message; when they were its last recipients and no notice is due, the
+ * file is removed (durably) instead (QueueStore.removeDone). A site-level failure (the agent could not talk to the
  * destination) is negative feedback for the destination's window, and may
  * declare it dead: its waiting mail is then deferred with `delivery
  * temporarily suspended: REASON`. Any other outcome is positive feedback.
@@ -148,10 +149,37 @@ async function record(core: QmgrCore, entry: QmgrEntry, statuses: readonly Deliv
     }
   }
   if (entry.recipients.some((r) => !reported.has(r.index))) message.deferred = true;
+  const store = ctx.store;
+  if (store.removeDone !== undefined && finishedNow(entry, done)) {
+    // The last recipients of a message with nothing left to report: remove the
+    // file (durably) instead of marking them done and removing it afterwards.
+    // If that fails, the done marks below are the fallback.
+    try {
+      await store.removeDone(message.queued);
+      message.removed = true;
+      return;
+    } catch (err) {
+      ctx.log.warn(QMGR_LOG.queueFileUpdateError(message.id, (err as Error).message));
+    }
+  }
   try {
-    await ctx.store.markDone(message.queued, done);
+    await store.markDone(message.queued, done);
   } catch (err) {
     ctx.log.warn(QMGR_LOG.queueFileUpdateError(message.id, (err as Error).message));
     message.deferred = true;
   }
+}
+
+/**
+ * True when `done` finishes the whole message and nothing will read its
+ * file again: this is its only delivery request still out, every other
+ * recipient was done before, nothing was deferred, and no bounce or trace
+ * log exists or may exist (those notices are built from the file).
+ */
+function finishedNow(entry: QmgrEntry, done: readonly number[]): boolean {
+  const m = entry.message;
+  if (m.refcount !== 1 || m.deferred || m.corrupt || m.mayHaveBounceLog || m.mayHaveTraceLog) return false;
+  if (m.flags.forceExpire || done.length !== entry.recipients.length) return false;
+  const now = new Set(done);
+  return m.queued.recipients.every((r, i) => r.done || now.has(i));
 }

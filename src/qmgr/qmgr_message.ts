@@ -36,6 +36,8 @@ export class QmgrMessage {
   /** A bounce or trace log may exist: entries were written now, or the message was queued before. */
   mayHaveBounceLog: boolean;
   mayHaveTraceLog: boolean;
+  /** Its file is already gone: every recipient was done and the store removed it (removeDone). */
+  removed = false;
   /** An agent found the file damaged: it goes to corrupt when its requests are done. */
   corrupt = false;
   /** Defer, bounce and done records still being written; the message is finished only after them. */

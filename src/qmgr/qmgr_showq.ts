@@ -22,10 +22,11 @@
  *   returns is printable
  * See: postfix/src/showq/showq.c (showq_report, showq_reasons)
  */
+
+import { quote822Local } from '../global/quote_822_local.ts';
 import { printable } from '../log/log_printable.ts';
 import type { QueueId } from '../queue/queue_id.ts';
 import type { DeliveryLogEntry, QueueListEntry, QueueMessage, QueueName, QueueStore } from '../queue/queue_store.ts';
-import { quote822Local } from '../rewrite/quote_822_local.ts';
 
 /** The queues showq lists, in its order. */
 export const SHOWQ_QUEUES = ['maildrop', 'active', 'incoming', 'deferred', 'hold'] as const;

@@ -104,6 +104,12 @@ export interface QueueStore {
   move(id: QueueId, from: QueueName, to: QueueName, nextAttempt?: number): Promise<void>;
   /** Marks recipients (by index) done, durably, before anything else happens to them. */
   markDone(message: QueueMessage, indexes: readonly number[]): Promise<void>;
+  /**
+   * Optional: removes a message all of whose recipients are done, durably
+   * (a crash never brings it back), instead of markDone() and a later
+   * remove(); cheaper where a removal can share its sync with others.
+   */
+  removeDone?(message: QueueMessage): Promise<void>;
   /** Sets or clears when the delay warning is due (qmgr clears it once the warning went out), durably. */
   updateWarn(message: QueueMessage, warnAt: number | null): Promise<void>;
   /** Sets or clears the force-expire mark (postsuper -e/-f). */

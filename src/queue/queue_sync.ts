@@ -9,10 +9,14 @@
  * Diagnostics: a failed sync rejects every caller of that batch (they answer 451)
  * See: ../shared/reference/bench-and-security.md §2.3
  */
-import { type FileHandle, open } from 'node:fs/promises';
+import { closeSync, fsync, openSync } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+
+/** What can be synced: an fs.promises handle, or a plain descriptor (the store's synchronous writes use those). */
+export type SyncTarget = FileHandle | number;
 
 interface Pending {
-  readonly file: FileHandle | null;
+  readonly file: SyncTarget | null;
   readonly dir: string | null;
   readonly done: (err: unknown) => void;
 }
@@ -25,7 +29,7 @@ export class SyncGroup {
   synced = 0;
 
   /** Resolves when `file` (if any) and the directory `dir` (if any) are on stable storage. */
-  sync(file: FileHandle | null, dir: string | null): Promise<void> {
+  sync(file: SyncTarget | null, dir: string | null): Promise<void> {
     return new Promise((ok, fail) => {
       this.#pending.push({ file, dir, done: (err) => (err === undefined ? ok() : fail(err)) });
       if (!this.#running) void this.#run();
@@ -39,7 +43,10 @@ export class SyncGroup {
       this.#pending = [];
       let error: unknown;
       try {
-        await Promise.all(batch.filter((p) => p.file !== null).map((p) => p.file!.sync()));
+        // Files first, then their directories: on ext4 the files' syncs commit the journal
+        // that holds the new entries, so the directory syncs after them are nearly free
+        // (run at the same time, they forced an extra journal commit: measured slower).
+        await Promise.all(batch.filter((p) => p.file !== null).map((p) => syncTarget(p.file!)));
         const dirs = new Set(batch.map((p) => p.dir).filter((d): d is string => d !== null));
         await Promise.all([...dirs].map(syncDirectory));
       } catch (err) {
@@ -53,12 +60,22 @@ export class SyncGroup {
   }
 }
 
-/** fsync() on a directory: makes a new or renamed entry in it durable. */
+/** fsync() of a handle or a descriptor (on the thread pool: it waits for the disk). */
+function syncTarget(file: SyncTarget): Promise<void> {
+  if (typeof file !== 'number') return file.sync();
+  return new Promise((ok, fail) => fsync(file, (err) => (err === null ? ok() : fail(err))));
+}
+
+/**
+ * fsync() on a directory: makes a new, renamed or removed entry in it
+ * durable. Opening and closing are quick system calls made at once; only
+ * the sync waits on the thread pool.
+ */
 export async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
+  const fd = openSync(dir, 'r');
   try {
-    await handle.sync();
+    await syncTarget(fd);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }

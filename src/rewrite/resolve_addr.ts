@@ -20,17 +20,23 @@
  *   being `default` for every form that routes mail elsewhere
  * See: postfix/src/trivial-rewrite/resolve.c
  */
+import { quote822Local } from '../global/quote_822_local.ts';
 import { DictLookupError } from '../maps/dict.ts';
 import { mailAddrFind } from '../maps/mail_addr_find.ts';
-import { quote822Local } from './quote_822_local.ts';
+import { tok822Internalize, tok822Scan, tok822ScanAddr } from '../maps/tok822_parse.ts';
+import {
+  type Tok822,
+  tok822Alloc,
+  tok822RfindType,
+  tok822SubAppend,
+  tok822SubKeepBefore,
+} from '../maps/tok822_tree.ts';
 import { resolveLocal } from './resolve_local.ts';
 import type { AddressClass, ResolveReply } from './resolve_reply.ts';
 import { Failed, orFail, routeLocal, routeRemote, type Work } from './resolve_route.ts';
 import type { ResolveRoutes, RewriteContext } from './rewrite_context.ts';
 import { REWRITE_LOG } from './rewrite_log.ts';
 import { rewriteTree } from './rewrite_tree.ts';
-import { tok822Internalize, tok822Scan, tok822ScanAddr } from './tok822_parse.ts';
-import { type Tok822, tok822Alloc, tok822RfindType, tok822SubAppend, tok822SubKeepBefore } from './tok822_tree.ts';
 import { validHostaddr, validMailhostLiteral, validUtf8Hostname, validUtf8String } from './valid_hostname.ts';
 
 export interface ResolveOptions {

@@ -16,10 +16,8 @@
  * Security: rewrites untrusted addresses; the result is parsed again by its users
  * See: postfix/src/trivial-rewrite/rewrite.c, postfix/src/global/rewrite_clnt.c
  */
-import { quote822Local, unquote822Local } from './quote_822_local.ts';
-import { type RewriteContext, type RewriteRule, rewriteDomains } from './rewrite_context.ts';
-import { REWRITE_LOG } from './rewrite_log.ts';
-import { tok822Externalize, tok822Scan, tok822ScanAddr } from './tok822_parse.ts';
+import { quote822Local, unquote822Local } from '../global/quote_822_local.ts';
+import { tok822Externalize, tok822Scan, tok822ScanAddr } from '../maps/tok822_parse.ts';
 import {
   type Tok822,
   tok822Alloc,
@@ -31,7 +29,9 @@ import {
   tok822SubKeepAfter,
   tok822SubKeepBefore,
   tok822SubPrepend,
-} from './tok822_tree.ts';
+} from '../maps/tok822_tree.ts';
+import { type RewriteContext, type RewriteRule, rewriteDomains } from './rewrite_context.ts';
+import { REWRITE_LOG } from './rewrite_log.ts';
 
 /** Appends the tokens of `text` to the sublist of `tree`. */
 function appendText(tree: Tok822, text: string): void {

@@ -10,15 +10,19 @@
  *   await agent.close();                            // QUIT to cached sessions
  *
  * Parameters: see smtp_settings.ts; smtp_dns_support_level, disable_dns_lookups,
- *   inet_interfaces, proxy_interfaces, minimal_backoff_time
+ *   inet_interfaces, proxy_interfaces, minimal_backoff_time; affix_mta_sts_enable,
+ *   affix_mta_sts_CAfile, affix_mta_sts_port, affix_mta_sts_timeout (params_smtp_tls.ts)
  * Diagnostics: an unexpected error defers the request's remaining recipients
  *   with `4.3.0 unknown mail transport error` after a `warning:` with the cause
  * Security: talks to the network only; reads no file but its tables and TLS material
  * See: postfix/src/smtp/smtp.c
  */
+import { readFile } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
+import { MtaStsClient } from '../auth/auth_mta_sts.ts';
 import type { Config } from '../config/config.ts';
 import { convertTime } from '../config/param_types.ts';
+import type { Params } from '../config/params.ts';
 import { createDnsResolver, smtpDnsSupport } from '../dns/dns_config.ts';
 import type { DnsResolver } from '../dns/dns_resolver.ts';
 import { nowMicros } from '../global/deliver_verdict.ts';
@@ -30,7 +34,8 @@ import { smtpConnect } from './smtp_dest.ts';
 import { SmtpConnCache } from './smtp_reuse.ts';
 import { type SmtpMode, smtpSettings } from './smtp_settings.ts';
 import { SmtpState } from './smtp_state.ts';
-import { loadTlsMaterial } from './smtp_tls.ts';
+import { loadTlsMaterial, PEM_CERT } from './smtp_tls.ts';
+import { createTlsRpt, tlsRptFlush } from './smtp_tls_rpt.ts';
 import { localWhy } from './smtp_trouble.ts';
 
 /** What the daemon frame passes to a delivery agent factory. */
@@ -75,16 +80,37 @@ async function openTable(title: string, value: readonly string[], log: Log): Pro
   return openMaps(title, value.join(', '), { log, surrogate: true });
 }
 
+/** The agent's MTA-STS client: affix's resolver for policy hosts, extra trust anchors, the test port. */
+async function mtaStsClient(params: Params, dns: DnsResolver, o: SmtpAgentOptions): Promise<MtaStsClient> {
+  let ca: string[] = [];
+  if (params.affix_mta_sts_CAfile !== '') {
+    try {
+      ca = (await readFile(params.affix_mta_sts_CAfile, 'utf8')).match(PEM_CERT) ?? [];
+    } catch (err) {
+      o.log.warn(
+        `cannot load Certification Authority data, CAfile="${params.affix_mta_sts_CAfile}": ${(err as Error).message}`,
+      );
+    }
+  }
+  return new MtaStsClient({
+    dns,
+    port: params.affix_mta_sts_port,
+    ca,
+    timeout: params.affix_mta_sts_timeout * 1000,
+    ...(o.now !== undefined ? { clock: o.now } : {}),
+  });
+}
+
 /** Builds the agent's context: settings, tables, TLS material, resolver, cache. */
 export async function createSmtpContext(mode: SmtpMode, o: SmtpAgentOptions): Promise<SmtpContext> {
   const params = o.config.params;
   const settings = smtpSettings(params, mode);
   const dnsOn =
     mode === 'smtp'
-      ? smtpDnsSupport(params) === 'enabled'
+      ? smtpDnsSupport(params) !== 'disabled'
       : settings.smtp_dns_support_level === ''
         ? !params.disable_dns_lookups
-        : settings.smtp_dns_support_level === 'enabled';
+        : settings.smtp_dns_support_level !== 'disabled';
   const dns = dnsOn ? (o.dns ?? createDnsResolver(o.config, { warn: (t) => o.log.warn(t) })) : null;
   const mine = myAddresses(params.inet_interfaces, params.proxy_interfaces);
   return {
@@ -97,6 +123,8 @@ export async function createSmtpContext(mode: SmtpMode, o: SmtpAgentOptions): Pr
       ? await openTable(`${mode}_sasl_password_maps`, settings.smtp_sasl_password_maps, o.log)
       : null,
     tls: await loadTlsMaterial(settings, o.log),
+    mtaSts: mode === 'smtp' && dns !== null && params.affix_mta_sts_enable ? await mtaStsClient(params, dns, o) : null,
+    tlsRpt: mode === 'smtp' ? createTlsRpt(params, o.now ?? Date.now) : null,
     cache: new SmtpConnCache(settings.smtp_connection_cache_time_limit),
     minimal_backoff_time: convertTime(o.config.value('minimal_backoff_time'), 's') ?? 300,
     isMyAddress: (address) => mine.has(address),
@@ -127,10 +155,12 @@ export async function createSmtpAgent(mode: SmtpMode, o: SmtpAgentOptions): Prom
           state.report(rcpt, 'deferred', why);
         }
       }
+      await tlsRptFlush(ctx.tlsRpt, ctx.log);
       return { statuses: state.statuses, siteFailure: state.siteFailure };
     },
     async close(): Promise<void> {
       ctx.cache.close();
+      await tlsRptFlush(ctx.tlsRpt, ctx.log);
       await ctx.tlsPolicyMaps?.close();
       await ctx.saslPasswordMaps?.close();
     },

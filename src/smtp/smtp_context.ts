@@ -6,6 +6,7 @@
  *
  * See: postfix/src/smtp/smtp.c (pre_init, post_init)
  */
+import type { MtaStsClient } from '../auth/auth_mta_sts.ts';
 import type { Params } from '../config/params.ts';
 import type { DnsResolver } from '../dns/dns_resolver.ts';
 import type { Log } from '../log/log.ts';
@@ -13,6 +14,7 @@ import type { Maps } from '../maps/maps.ts';
 import type { SmtpConnCache } from './smtp_reuse.ts';
 import type { SmtpSettings } from './smtp_settings.ts';
 import type { SmtpTlsMaterial } from './smtp_tls.ts';
+import type { SmtpTlsRpt } from './smtp_tls_rpt.ts';
 
 export interface SmtpContext {
   readonly settings: SmtpSettings;
@@ -25,6 +27,10 @@ export interface SmtpContext {
   readonly tlsPolicyMaps: Maps | null;
   readonly saslPasswordMaps: Maps | null;
   readonly tls: SmtpTlsMaterial;
+  /** MTA-STS policies (affix_mta_sts_enable, smtp with DNS only), cached for the agent's life. */
+  readonly mtaSts: MtaStsClient | null;
+  /** TLS-RPT counts and report writing (affix_tlsrpt_report_directory). */
+  readonly tlsRpt: SmtpTlsRpt | null;
   readonly cache: SmtpConnCache;
   /** minimal_backoff_time in seconds (when plaintext may follow a failed TLS handshake). */
   readonly minimal_backoff_time: number;

@@ -26,9 +26,13 @@ export class SmtpContentError extends Error {
 /**
  * Writes the whole content, converted to 7 bit when `downgrade` is set;
  * throws SmtpStreamError (connection), SmtpContentError (queue) or
- * MimeDowngradeError (the content cannot be converted).
+ * MimeDowngradeError (the content cannot be converted). The last piece is
+ * not written but returned, for the caller to send with the final dot in
+ * one write (for a small message, the whole content and the dot leave
+ * together: one system call and one wake-up of the server fewer). It is
+ * returned only once the content was read to its end.
  */
-export async function sendContent(state: SmtpState, downgrade = false): Promise<void> {
+export async function sendContent(state: SmtpState, downgrade = false): Promise<Buffer> {
   const session = state.session!;
   const s = state.ctx.settings;
   const limit = s.smtp_line_length_limit;
@@ -38,6 +42,7 @@ export async function sendContent(state: SmtpState, downgrade = false): Promise<
   const content = state.request.content();
   const source: AsyncIterable<Buffer> = downgrade ? mimeDowngrade(content) : content;
   const chunks = source[Symbol.asyncIterator]();
+  let held: Buffer | null = null;
   try {
     for (;;) {
       let next: IteratorResult<Buffer>;
@@ -53,10 +58,13 @@ export async function sendContent(state: SmtpState, downgrade = false): Promise<
         logged = true;
         state.ctx.log.info(`${state.request.queueId}: breaking line > ${limit} bytes with <CR><LF>SPACE`);
       }
-      if (out.length > 0) await session.stream.write(out);
+      if (out.length === 0) continue;
+      if (held !== null) await session.stream.write(held);
+      held = out;
     }
     const tail = stuffer.end();
-    if (tail.length > 0) await session.stream.write(tail);
+    if (held === null) return tail;
+    return tail.length === 0 ? held : Buffer.concat([held, tail]);
   } finally {
     content.destroy();
   }

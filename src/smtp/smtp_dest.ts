@@ -11,6 +11,8 @@
  * Parameters: relayhost, smtp_fallback_relay, smtp_mx_address_limit, smtp_mx_session_limit,
  *   smtp_tcp_port, inet_protocols, smtp_connection_cache_on_demand (lmtp_* for lmtp)
  * Diagnostics: info `connect to H[A]:P: <error>` per failed address;
+ *   warning `TLS policy lookup for DEST/HOST: REASON` for a server skipped because
+ *   its TLS policy (DANE, MTA-STS) could not be had;
  *   warnings `relayhost configuration problem`, `smtp_fallback_relay configuration problem`
  * See: postfix/src/smtp/smtp_connect.c (smtp_connect_inet, smtp_connect_local, smtp_connect)
  */
@@ -23,7 +25,10 @@ import { SMTP_REASON } from './smtp_reasons.ts';
 import { destKey, endpointKey } from './smtp_reuse.ts';
 import type { SmtpSession } from './smtp_session.ts';
 import type { SmtpState } from './smtp_state.ts';
-import { tlsPolicyFor } from './smtp_tls_policy.ts';
+import { daneHostPolicy } from './smtp_tls_dane.ts';
+import { type TlsPolicy, tlsDaneBased } from './smtp_tls_level.ts';
+import { INVALID_POLICY, tlsPolicyFor } from './smtp_tls_policy.ts';
+import { SmtpTlsSite } from './smtp_tls_site.ts';
 import { localWhy, sessFail } from './smtp_trouble.ts';
 
 /** smtp_cleanup_session(): keep the session for reuse, or end it. */
@@ -92,7 +97,11 @@ async function connectLocal(state: SmtpState, path: string): Promise<void> {
       `ignoring "${service}_fallback_relay = ${ctx.settings.smtp_fallback_relay.join(' ')}" setting for non-TCP connections`,
     );
   }
-  const policy = await tlsPolicyFor(ctx, path);
+  let policy = await tlsPolicyFor(ctx, path);
+  if (tlsDaneBased(policy.level)) {
+    const dane = await daneHostPolicy(ctx, policy, { dest: path, host: '', address: path, port: 0, mxSecure: null });
+    policy = dane.ok ? dane.policy : INVALID_POLICY;
+  }
   // Opportunistic TLS over a local socket buys nothing (Postfix downgrades may to none).
   const level = policy.level === 'may' ? 'none' : policy.level;
   const key = destKey(service, path);
@@ -156,25 +165,37 @@ async function connectInet(state: SmtpState, nexthop: string, defaultService: st
     let addrCount = 0;
     let sessCount = 0;
     const addrs = policy === null ? [] : list.addrs;
-    const target = (addr: SmtpAddr) => ({
+    const tlsSite =
+      policy === null
+        ? null
+        : new SmtpTlsSite(ctx, { policy, dest: d.dest, domain: d.domain, port: d.port, viaMx: lookupMx });
+    const target = (addr: SmtpAddr, hostPolicy: TlsPolicy) => ({
       host: addr.host,
       addr: addr.address,
       port: d.port,
       dest: d.dest,
       domain: d.domain,
-      policy: policy!,
+      policy: hostPolicy,
     });
     for (let j = 0; j < addrs.length && state.left.length > 0; j++) {
       const addr = addrs[j]!;
       let last = j === addrs.length - 1;
       if (++addrCount === s.smtp_mx_address_limit) last = true;
+      // smtp_tls_policy_cache_query(): a server whose TLS policy cannot be had is skipped.
+      const hostPolicy = await tlsSite!.forHost(addr);
+      if (!hostPolicy.ok) {
+        ctx.log.warn(`TLS policy lookup for ${d.dest}/${addr.host}: ${hostPolicy.why.text}`);
+        state.why = localWhy(hostPolicy.why);
+        if (last) break;
+        continue;
+      }
       const ekey = endpointKey(service, addr.address, d.port);
       const keys = first ? [ekey, destKey(service, d.dest)] : [ekey];
       let session = first && j === 0 ? await reuse(state, destKey(service, d.dest)) : null;
       session ??= await reuse(state, ekey);
       const fresh = session === null;
       if (session === null) {
-        const conn = await connectTarget(ctx, target(addr));
+        const conn = await connectTarget(ctx, target(addr, hostPolicy.policy));
         if (!conn.ok) {
           ctx.log.info(conn.why.text);
           state.why = conn.why;
@@ -191,7 +212,7 @@ async function connectInet(state: SmtpState, nexthop: string, defaultService: st
       };
       if (await useSession(state, session, fresh, keys, countSession)) {
         // Opportunistic TLS failed with this server: the same server again, in plaintext.
-        const plain = await connectTarget(ctx, { ...target(addr), policy: { level: 'none', match: [] } });
+        const plain = await connectTarget(ctx, target(addr, { level: 'none', match: [] }));
         if (!plain.ok) {
           ctx.log.info(plain.why.text);
           state.why = plain.why;

@@ -26,6 +26,7 @@ import type { SmtpState } from './smtp_state.ts';
 import { SmtpStreamError } from './smtp_stream.ts';
 import { startTls } from './smtp_tls.ts';
 import { tlsMustMatch, tlsRequired } from './smtp_tls_level.ts';
+import { tlsHandshakeFailed, tlsNotOffered, tlsSessionOutcome } from './smtp_tls_outcome.ts';
 import { localWhy, miscFail, sessFail, siteFail, streamExcept } from './smtp_trouble.ts';
 
 /** DELIVERY_REQUIRES_SMTPUTF8: the sender asked for SMTPUTF8 and an address needs it. */
@@ -196,6 +197,7 @@ export async function smtpHelo(state: SmtpState, inStartTls = false): Promise<bo
           return false;
         }
       }
+      tlsNotOffered(state, session);
       if (tlsRequired(level)) {
         state.why = localWhy(SMTP_REASON.tlsNotOffered(session.namaddr));
         sessFail(state);
@@ -242,6 +244,7 @@ async function smtpStartTls(state: SmtpState): Promise<boolean> {
     namaddrport: session.namaddrport,
   });
   if (!result.ok) {
+    tlsHandshakeFailed(state, session);
     session.forbid();
     if (plaintextFallbackOk(state, session)) {
       session.retryPlain = true;
@@ -253,6 +256,7 @@ async function smtpStartTls(state: SmtpState): Promise<boolean> {
   }
   session.stream.replaceSocket(result.socket);
   session.tls = { trust: result.trust, summary: result.summary };
+  tlsSessionOutcome(state, session, result);
   if (tlsMustMatch(session.policy.level) && !result.matched) {
     state.why = localWhy(SMTP_REASON.certNotVerified());
     sessFail(state);

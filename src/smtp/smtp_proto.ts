@@ -100,11 +100,15 @@ async function smtpLoop(state: SmtpState, initial: St): Promise<boolean> {
   let mailFromRejected = false;
   let lostInData = false;
   let out = '';
+  /** The end of the content (sendContent), to leave in one write with the final dot. */
+  let contentTail: Buffer | null = null;
   const cached = () => session.cached;
   const expired = () => session.expired(ctx.now(), s.smtp_connection_reuse_count_limit);
   const flush = async () => {
-    if (out === '') return;
-    const data = out;
+    const tail = contentTail;
+    contentTail = null;
+    if (out === '' && tail === null) return;
+    const data = tail === null ? out : Buffer.concat([tail, Buffer.from(out)]);
     out = '';
     await session.stream.write(data);
   };
@@ -257,7 +261,7 @@ async function smtpLoop(state: SmtpState, initial: St): Promise<boolean> {
 
     if (sendState === S.DOT && nrcpt > 0) {
       try {
-        await sendContent(state, downgrading);
+        contentTail = await sendContent(state, downgrading);
       } catch (err) {
         if (err instanceof MimeDowngradeError) {
           // No way to cancel a transaction in progress: disconnect without the final dot.
@@ -280,6 +284,7 @@ async function smtpLoop(state: SmtpState, initial: St): Promise<boolean> {
         // The server hung up mid-message: look for a premature reply, then give up.
         lostInData = true;
         out = '';
+        contentTail = null;
         nextState = S.LAST;
       }
     }

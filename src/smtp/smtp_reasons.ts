@@ -30,6 +30,12 @@ export const SMTP_REASON = {
   noPrimaryRelay: (domain: string) => r('4.4.4', `unable to find primary relay for ${domain}`),
   unavailable: () => r('4.3.0', 'server unavailable or unable to receive mail'),
   tlsConfig: () => r('4.7.0', 'client TLS configuration problem'),
+  /** A server skipped because its TLS policy could not be made (MARK_INVALID in smtp_tls_policy.c). */
+  tlsPolicyInvalid: () => r('4.7.5', 'client TLS configuration problem'),
+  tlsaLookup: (host: string, port: number) => r('4.7.5', `TLSA lookup error for ${host}:${port}`),
+  /** affix extension: an MX host the domain's MTA-STS policy (mode enforce) does not list. */
+  stsMxNotAllowed: (host: string, domain: string) =>
+    r('4.7.5', `MX host ${host} is not allowed by the MTA-STS policy of ${domain}`),
   tlsNotOffered: (namaddr: string) => r('4.7.4', `TLS is required, but was not offered by host ${namaddr}`),
   tlsRefused: (namaddr: string, reply: string) => `TLS is required, but host ${namaddr} refused to start TLS: ${reply}`,
   tlsHandshake: () => r('4.7.5', 'Cannot start TLS: handshake failure'),

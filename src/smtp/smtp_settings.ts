@@ -57,6 +57,7 @@ const SHARED = [
   'tls_enforce_peername',
   'tls_fingerprint_cert_match',
   'tls_fingerprint_digest',
+  'tls_force_insecure_host_tlsa_lookup',
   'tls_loglevel',
   'tls_note_starttls_offer',
   'tls_policy_maps',

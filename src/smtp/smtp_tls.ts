@@ -6,6 +6,8 @@
  * level, and Postfix's log lines: `certificate verification failed for
  * ...` (when the level requires a match) and `Untrusted|Trusted|Verified
  * TLS connection established to host[addr]:port: ...` (smtp_tls_loglevel ≥ 1).
+ * With DANE the TLSA records are the trust (smtp_tls_check.ts); with MTA-STS
+ * and no CAfile/CApath, Node's default store is.
  *
  * Parameters: smtp_tls_CAfile, smtp_tls_CApath, smtp_tls_cert_file, smtp_tls_key_file,
  *   smtp_tls_servername, smtp_tls_loglevel, smtp_starttls_timeout, smtp_tls_fingerprint_digest
@@ -20,8 +22,10 @@ import { readdir, readFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { checkServerIdentity, connect, type PeerCertificate, type TLSSocket } from 'node:tls';
+import type { TlsRptResultType } from '../auth/auth_tlsrpt.ts';
 import type { Log } from '../log/log.ts';
 import type { SmtpSettings } from './smtp_settings.ts';
+import { daneCheck, rptResultType } from './smtp_tls_check.ts';
 import type { TlsPolicy } from './smtp_tls_level.ts';
 import { tlsMustMatch } from './smtp_tls_level.ts';
 
@@ -32,7 +36,8 @@ export interface SmtpTlsMaterial {
   readonly key: string | null;
 }
 
-const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+/** One PEM certificate of a bundle. */
+export const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 /** Reads the CA file, every certificate in the CA directory, and the client certificate. */
 export async function loadTlsMaterial(s: SmtpSettings, log: Log): Promise<SmtpTlsMaterial> {
@@ -193,6 +198,10 @@ export type TlsStartResult =
       readonly trust: 'Untrusted' | 'Trusted' | 'Verified';
       readonly summary: string;
       readonly matched: boolean;
+      /** Why the certificate did not satisfy the policy (TLS-RPT), null when it did or nothing was asked. */
+      readonly failure: TlsRptResultType | null;
+      /** MTA-STS testing: whether a trusted chain carries the MX host name (what enforce would ask). */
+      readonly stsVerified: boolean;
     }
   | { readonly ok: false };
 
@@ -211,9 +220,11 @@ export interface TlsStartOptions {
 /** tls_client_start(): the handshake and the checks of the policy level. */
 export async function startTls(o: TlsStartOptions): Promise<TlsStartResult> {
   const s = o.settings;
+  // MTA-STS asks for Web PKI trust: without smtp_tls_CAfile/CApath, Node's default store (and NODE_EXTRA_CA_CERTS).
+  const defaultStore = o.policy.sts !== undefined && o.material.ca.length === 0;
   const socket = connect({
     socket: o.socket,
-    ca: [...o.material.ca],
+    ...(defaultStore ? {} : { ca: [...o.material.ca] }),
     ...(o.material.cert !== null && o.material.key !== null ? { cert: o.material.cert, key: o.material.key } : {}),
     ...(s.smtp_tls_servername !== ''
       ? {
@@ -260,7 +271,13 @@ export async function startTls(o: TlsStartOptions): Promise<TlsStartResult> {
   let trusted = socket.authorized;
   let matched = false;
   let error = trusted ? null : String(socket.authorizationError ?? 'CERT_UNTRUSTED');
-  if (level === 'fingerprint') {
+  if (o.policy.tlsa !== undefined) {
+    // DANE: the TLSA records are the only trust anchors; CAfile/CApath play no part.
+    const dane = hasCert ? daneCheck(cert, o.policy.tlsa, o.policy.match) : { matched: false, error: 'CERT_UNTRUSTED' };
+    matched = trusted = dane.matched;
+    error = dane.error;
+    if (s.smtp_tls_loglevel >= 2 && dane.logText !== undefined) o.log.info(`${o.namaddrport}: ${dane.logText}`);
+  } else if (level === 'fingerprint') {
     matched = hasCert && fingerprintMatches(cert, o.policy.match, s.smtp_tls_fingerprint_digest);
     trusted = matched;
     error = matched ? null : 'CERT_UNTRUSTED';
@@ -275,8 +292,12 @@ export async function startTls(o: TlsStartOptions): Promise<TlsStartResult> {
   if (tlsMustMatch(level) && !matched && error !== null) {
     o.log.info(verifyErrorText(error, o.namaddrport, hasCert ? cert : null));
   }
-  const trust = matched ? 'Verified' : trusted ? 'Trusted' : 'Untrusted';
+  // half-dane (TLSA records behind an insecure MX) is never more than Trusted, as in Postfix.
+  const trust = matched ? (level === 'half-dane' ? 'Trusted' : 'Verified') : trusted ? 'Trusted' : 'Untrusted';
+  const stsVerified =
+    o.policy.sts !== undefined && hasCert && socket.authorized && certMatches(cert, [o.host], o.host, o.nexthop);
   const text = summary(socket, hasCert ? cert : null);
   if (s.smtp_tls_loglevel >= 1) o.log.info(`${trust} TLS connection established to ${o.namaddrport}: ${text}`);
-  return { ok: true, socket, trust, summary: text, matched };
+  const failure = tlsMustMatch(level) && !matched ? rptResultType(error ?? 'CERT_UNTRUSTED') : null;
+  return { ok: true, socket, trust, summary: text, matched, failure, stsVerified };
 }

@@ -9,6 +9,8 @@
  *   smtp_tls_secure_cert_match, smtp_tls_fingerprint_cert_match (lmtp_* for lmtp)
  * Diagnostics: warnings `smtp_tls_policy_maps, next-hop destination "KEY": ...` as
  *   Postfix words them; the delivery then defers with "client TLS configuration problem"
+ * The `dane` and `dane-only` levels are returned as asked; smtp_tls_dane.ts
+ *   resolves them per server (TLSA records, Postfix's downgrade rules).
  * See: postfix/src/smtp/smtp_tls_policy.c, postfix/src/tls/tls_level.c
  */
 import { CHARS_COMMA_SP, splitQuoted } from '../config/config_split.ts';
@@ -18,8 +20,8 @@ import { TLS_LEVEL_RANK, type TlsLevel, type TlsPolicy, type TlsPolicyResult } f
 
 function parseLevel(word: string): TlsLevel | null {
   const w = word.toLowerCase();
-  // Without DNSSEC-validated TLSA records, opportunistic DANE is opportunistic TLS.
-  if (w === 'dane') return 'may';
+  // half-dane is an outcome of DANE resolution (smtp_tls_dane.ts), not a level one can ask for.
+  if (w === 'half-dane') return null;
   return Object.hasOwn(TLS_LEVEL_RANK, w) ? (w as TlsLevel) : null;
 }
 
@@ -123,7 +125,7 @@ export async function tlsPolicyFor(ctx: SmtpContext, dest: string): Promise<TlsP
         ctx.log.warn(`${where}: policy table lookup error`);
         return INVALID_POLICY;
       }
-      if (value !== null) return parsePolicyValue(ctx, value, where);
+      if (value !== null) return { ...parsePolicyValue(ctx, value, where), fromTable: true };
     }
   }
   const global = defaultTlsLevel(ctx);

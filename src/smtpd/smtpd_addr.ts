@@ -8,12 +8,13 @@
  * Parameters: strict_rfc821_envelopes (passed in)
  * Diagnostics: `warning: Illegal address syntax from NAMADDR in CMD command: ARG`
  * Security: client text; a non-ASCII domain is refused unless SMTPUTF8 was requested
- * See: postfix/src/smtpd/smtpd.c (extract_addr), postfix/src/smtpd/smtpd_check.c (smtpd_check_addr)
+ * See: postfix/src/smtpd/smtpd.c (extract_addr, which parses with the shared
+ *   tok822_parse, here maps/tok822_parse.ts), postfix/src/smtpd/smtpd_check.c (smtpd_check_addr)
  */
+import { tok822Internalize, tok822Parse } from '../maps/tok822_parse.ts';
 import { SMTPD_LOG } from './smtpd_log.ts';
 import type { SmtpdResolver } from './smtpd_resolve.ts';
 import type { SmtpdSession } from './smtpd_state.ts';
-import { ADDR, tok822Internalize, tok822Parse } from './smtpd_tok822.ts';
 
 const ASCII = /^[\x00-\x7f]*$/;
 
@@ -53,7 +54,7 @@ export async function extractAddr(
   let nonAddr = 0;
   let addr: string | null = null;
   for (let tp = tree; tp !== null; tp = tp.next) {
-    if (tp.type === ADDR) {
+    if (tp.type === 'addr') {
       naddr++;
       addr = tok822Internalize(tp.head);
     } else if (tp.type !== '<' && tp.type !== '>') {

@@ -13,7 +13,7 @@
  *      postfix/src/global/mail_date.c
  */
 import { mailDate } from '../global/mail_date.ts';
-import { quote822Local } from '../maps/mail_addr_find.ts';
+import { quote822Local } from '../global/quote_822_local.ts';
 
 /** comment_sanitize(): printable ASCII, no backslash, parentheses balanced. */
 export function commentSanitize(text: string): string {

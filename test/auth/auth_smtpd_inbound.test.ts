@@ -9,19 +9,13 @@
  * defer_spf_temperror refuse in the sender restrictions.
  */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { text } from 'node:stream/consumers';
 import { type TestContext, test } from 'node:test';
 import { dkimRecordText, generateDkimKey } from '../../src/auth/auth_dkim_key.ts';
 import { dkimSignature } from '../../src/auth/auth_dkim_sign.ts';
-import type { MasterService } from '../../src/config/master_cf.ts';
-import { DnsResolver } from '../../src/dns/dns_resolver.ts';
-import { createLog } from '../../src/log/log.ts';
-import { MemorySink } from '../../src/log/log_memory_sink.ts';
-import { smtpdProgram } from '../../src/smtpd/smtpd.ts';
-import { type DnsZone, startDnsServer } from '../peers/dns_server.ts';
+import type { DnsZone } from '../peers/dns_server.ts';
 import { smtpDialog } from '../peers/smtp_dialog.ts';
-import { harness } from '../qmgr/harness.ts';
+import { sendInbound, startInbound } from './auth_inbound_peer.ts';
 
 const KEY = generateDkimKey('ed25519');
 
@@ -41,71 +35,11 @@ const ZONE: DnsZone = {
   'mail.client.test': { TXT: ['v=spf1 ip4:127.0.0.9 -all'] },
 };
 
-const MAIN_CF = [
-  'mydestination = mx.example.test, example.test',
-  'local_recipient_maps =',
-  'mynetworks = 127.0.0.1/32',
-  'smtpd_peername_lookup = no',
-  'affix_auth_inbound = yes',
-  'affix_dkim_internal_hosts = 127.0.0.1/32',
-  'smtpd_sender_restrictions = permit_mynetworks, reject_spf_fail, defer_spf_temperror',
-];
-
-async function start(t: TestContext, extra: readonly string[] = []) {
-  const dns = await startDnsServer(t, { zone: ZONE });
-  const h = await harness(t, [...MAIN_CF, ...extra]);
-  const sink = new MemorySink();
-  const log = createLog({ program: 'smtpd', syslog_name: 'postfix', sink, myhostname: 'mx.example.test' });
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  const service: MasterService = {
-    name: 'smtp',
-    type: 'inet',
-    private: false,
-    unprivileged: true,
-    chroot: false,
-    wakeup: 0,
-    wakeupConditional: false,
-    maxproc: null,
-    command: 'smtpd',
-    args: [],
-    overrides: [],
-    fields: [],
-    commandWords: ['smtpd'],
-    line: 1,
-    lastLine: 1,
-  };
-  const program = smtpdProgram({
-    cleanup: () => h.cleanup,
-    context: { hosts: null, dns: new DnsResolver({ servers: dns.servers, timeout: 500, tries: 1 }) },
-  });
-  const running = await program.start({
-    config: h.config,
-    service,
-    log,
-    listeners: [server],
-    registerControl: () => {},
-  });
-  t.after(async () => {
-    server.close();
-    await running.stop('immediate');
-  });
-  return { port, sink, h, dns };
+function start(t: TestContext, extra: readonly string[] = []) {
+  return startInbound(t, ZONE, extra);
 }
 
-/** One message from 127.0.0.9; resolves to the reply to the final dot. */
-async function send(t: TestContext, port: number, sender: string, message: string, helo = 'mail.client.test') {
-  const c = await smtpDialog(t, port, { localAddress: '127.0.0.9' });
-  await c.expect(/^220 /);
-  await c.send(`EHLO ${helo}`, /^250/);
-  await c.send(`MAIL FROM:<${sender}>`, '250 2.1.0 Ok');
-  await c.send('RCPT TO:<user@example.test>', '250 2.1.5 Ok');
-  await c.send('DATA', /^354 /);
-  await c.send(`${message.replace(/\n/g, '\r\n')}\r\n.`);
-  return c.reply();
-}
+const send = sendInbound;
 
 const msg = (from: string, extra = '') =>
   `${extra}From: ${from}\nTo: user@example.test\nSubject: auth test\nDate: Sun, 29 Nov 2026 10:00:00 +0000\n\nbody\n`;

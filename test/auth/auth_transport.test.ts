@@ -155,9 +155,16 @@ test('DANE-EE matches the server key whatever its name and dates; DANE-TA needs 
     data: sha256(c.publicKey.export({ type: 'spki', format: 'der' })),
   });
   const ta: TlsaRecord = { usage: 2, selector: 0, matchingType: 1, data: sha256(ca.raw) };
-  assert.deepEqual(daneVerify([leaf, ca], [ee(leaf)], ['mx.dane.test']), { ok: true, match: '3 1 1', why: null });
+  assert.deepEqual(daneVerify([leaf, ca], [ee(leaf)], ['mx.dane.test']), {
+    ok: true,
+    match: '3 1 1',
+    why: null,
+    record: ee(leaf),
+    depth: 0,
+  });
   assert.equal(daneVerify([expired], [ee(expired)], ['other.test']).ok, true, 'DANE-EE ignores names and dates');
   assert.equal(daneVerify([leaf, ca], [ta], ['mx.dane.test']).match, '2 0 1');
+  assert.equal(daneVerify([leaf, ca], [ta], ['mx.dane.test']).depth, 1, 'the trust anchor is the CA, one up');
   assert.match(daneVerify([leaf, ca], [ta], ['mx.other.test']).why ?? '', /does not name mx\.other\.test/);
   assert.match(daneVerify([expired, ca], [ta], ['mx.dane.test']).why ?? '', /does not verify/);
   const wrongKey = ee(new X509Certificate(certs.wrongName.cert));

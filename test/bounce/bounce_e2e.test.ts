@@ -14,10 +14,10 @@ import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import type { CleanupRequest, CleanupService } from '../../src/cleanup/cleanup_service.ts';
-import { startMaster } from '../../src/cli/master.ts';
-import { createPrograms, ServiceHub } from '../../src/cli/master_programs.ts';
+import { ServiceHub } from '../../src/cli/master_programs.ts';
 import { DSN_NOTIFY } from '../../src/queue/queue_envelope.ts';
 import { type AffixInstance, affixInstance } from '../peers/affix_instance.ts';
+import { startTestMaster } from '../peers/affix_master.ts';
 import { normaliseNotice, postfixSamples } from './bounce_fixtures.ts';
 
 const MASTER_CF = [
@@ -59,8 +59,7 @@ async function startDaemon(t: TestContext, mainCf: readonly string[] = []): Prom
   const { appendFileSync } = await import('node:fs');
   appendFileSync(join(inst.configDir, 'main.cf'), `${settings.join('\n')}\n`);
   const hub = new ServiceHub();
-  const master = await startMaster({ optionC: inst.configDir, env: {}, signals: false, programs: createPrograms(hub) });
-  t.after(() => master.stop('immediate'));
+  await startTestMaster(t, inst.configDir, hub);
   const cleanup = hub.cleanup('cleanup');
   assert.ok(cleanup !== undefined);
   const mailbox = (user: string) => {

@@ -21,6 +21,7 @@ import { MemorySink } from '../../src/log/log_memory_sink.ts';
 import type { QueueEnvelope } from '../../src/queue/queue_envelope.ts';
 import { parseQueueId, type QueueId } from '../../src/queue/queue_id.ts';
 import type { DeliveryLogEntry, LogKind, QueueMessage, QueueStore } from '../../src/queue/queue_store.ts';
+import { testEnvelope } from '../peers/test_envelope.ts';
 import { configDir } from '../peers/tmpdir.ts';
 
 export const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'postfix-3.7.11');
@@ -139,20 +140,7 @@ export function queued(id: string, envelope: Partial<QueueEnvelope> = {}, size =
   return {
     id: qid,
     queue: 'active',
-    envelope: {
-      sender: 'dave@example.test',
-      arrival: Date.UTC(2026, 10, 29, 9, 6, 30) * 1000,
-      client: null,
-      envid: null,
-      ret: null,
-      warnAt: null,
-      smtputf8: false,
-      body8bit: false,
-      rewriteContext: 'local',
-      fullName: '',
-      attributes: {},
-      ...envelope,
-    },
+    envelope: testEnvelope('dave@example.test', Date.UTC(2026, 10, 29, 9, 6, 30) * 1000, envelope),
     recipients: [],
     size,
   };

@@ -9,10 +9,10 @@
 import assert from 'node:assert/strict';
 import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
-import { startMaster } from '../../src/cli/master.ts';
-import { createPrograms, ServiceHub } from '../../src/cli/master_programs.ts';
+import { type TestContext, test } from 'node:test';
+import { ServiceHub } from '../../src/cli/master_programs.ts';
 import { affixInstance } from '../peers/affix_instance.ts';
+import { startTestMaster } from '../peers/affix_master.ts';
 import { postfixSkipReason, startPostfix, submit } from '../peers/postfix_instance.ts';
 import { tempDir } from '../peers/tmpdir.ts';
 import { normaliseNotice } from './bounce_fixtures.ts';
@@ -69,63 +69,21 @@ function comparable(mbox: string): string {
   return notice.slice(0, cut) + notice.slice(cut).replace(/\nReceived: [^\n]*(\n[ \t][^\n]*)*/g, '');
 }
 
-test('affix and Postfix bounce a message to an unknown local user the same way', async (t) => {
-  const skip = postfixSkipReason();
-  if (skip !== undefined) return t.skip(skip);
-
-  const pfSpool = spool(tempDir(t, 'affix-pf-mail-'));
-  const pf = await startPostfix(t, { main: { ...SETTINGS, mail_spool_directory: pfSpool } });
-  assert.match(await submit(pf.port, 'daemon@example.test', ['nosuchuser@example.test'], CONTENT), /^250 /);
-  const postfixNotice = await waitForFile(join(pfSpool, 'daemon'), /Undelivered Mail Returned to Sender/);
-
-  const inst = affixInstance(t, '', MASTER_CF);
-  const affixSpool = spool(inst.dir);
-  appendFileSync(
-    join(inst.configDir, 'main.cf'),
-    Object.entries({ ...SETTINGS, mail_name: 'Postfix', mail_spool_directory: affixSpool })
-      .map(([k, v]) => `${k} = ${v}\n`)
-      .join(''),
-  );
-  const hub = new ServiceHub();
-  const master = await startMaster({ optionC: inst.configDir, env: {}, signals: false, programs: createPrograms(hub) });
-  t.after(() => master.stop('immediate'));
-  const cleanup = hub.cleanup('cleanup')!;
-  await cleanup.submit(
-    {
-      queueId: cleanup.newQueueId(),
-      sender: 'daemon@example.test',
-      recipients: [{ address: 'nosuchuser@example.test', orcpt: null, notify: 0 }],
-      client: null,
-      origin: 'smtpd',
-      envid: null,
-      ret: null,
-      smtputf8: false,
-      body8bit: false,
-      fullName: '',
-      actions: {},
-      logContext: 'localhost[127.0.0.1]',
-    },
-    (async function* () {
-      yield Buffer.from(CONTENT);
-    })(),
-  );
-  const affixNotice = await waitForFile(join(affixSpool, 'daemon'), /Undelivered Mail Returned to Sender/);
-
-  assert.equal(comparable(affixNotice), comparable(postfixNotice));
-  assert.match(pf.log(), /postfix\/bounce\[\d+\]: \w+: sender non-delivery notification: \w+/);
-  assert.match(inst.log(), /postfix\/bounce\[\d+\]: \w+: sender non-delivery notification: \w+/);
-});
-
-test('affix and Postfix send a failed bounce to the postmaster the same way (notify_classes = 2bounce)', async (t) => {
-  const skip = postfixSkipReason();
-  if (skip !== undefined) return t.skip(skip);
-  const settings = { ...SETTINGS, notify_classes: '2bounce', alias_maps: 'inline:{ postmaster=daemon }' };
-
+/** A bounce made by Postfix with `settings`: the message from `sender` through SMTP, the notice in daemon's mailbox. */
+async function postfixBounce(
+  t: TestContext,
+  settings: Readonly<Record<string, string>>,
+  sender: string,
+  notice: RegExp,
+) {
   const pfSpool = spool(tempDir(t, 'affix-pf-mail-'));
   const pf = await startPostfix(t, { main: { ...settings, mail_spool_directory: pfSpool } });
-  assert.match(await submit(pf.port, '', ['nosuchuser@example.test'], CONTENT), /^250 /);
-  const postfixNotice = await waitForFile(join(pfSpool, 'daemon'), /Postmaster Copy: Undelivered Mail/);
+  assert.match(await submit(pf.port, sender, ['nosuchuser@example.test'], CONTENT), /^250 /);
+  return { notice: await waitForFile(join(pfSpool, 'daemon'), notice), log: () => pf.log() };
+}
 
+/** The same bounce made by an affix master, the message handed to its cleanup as smtpd hands it. */
+async function affixBounce(t: TestContext, settings: Readonly<Record<string, string>>, sender: string, notice: RegExp) {
   const inst = affixInstance(t, '', MASTER_CF);
   const affixSpool = spool(inst.dir);
   appendFileSync(
@@ -135,13 +93,12 @@ test('affix and Postfix send a failed bounce to the postmaster the same way (not
       .join(''),
   );
   const hub = new ServiceHub();
-  const master = await startMaster({ optionC: inst.configDir, env: {}, signals: false, programs: createPrograms(hub) });
-  t.after(() => master.stop('immediate'));
+  await startTestMaster(t, inst.configDir, hub);
   const cleanup = hub.cleanup('cleanup')!;
   await cleanup.submit(
     {
       queueId: cleanup.newQueueId(),
-      sender: '',
+      sender,
       recipients: [{ address: 'nosuchuser@example.test', orcpt: null, notify: 0 }],
       client: null,
       origin: 'smtpd',
@@ -157,9 +114,30 @@ test('affix and Postfix send a failed bounce to the postmaster the same way (not
       yield Buffer.from(CONTENT);
     })(),
   );
-  const affixNotice = await waitForFile(join(affixSpool, 'daemon'), /Postmaster Copy: Undelivered Mail/);
+  return { notice: await waitForFile(join(affixSpool, 'daemon'), notice), log: () => inst.log() };
+}
 
-  assert.equal(comparable(affixNotice), comparable(postfixNotice));
-  assert.match(pf.log(), /postfix\/bounce\[\d+\]: \w+: postmaster non-delivery notification: \w+/);
-  assert.match(inst.log(), /postfix\/bounce\[\d+\]: \w+: postmaster non-delivery notification: \w+/);
+test('affix and Postfix bounce a message to an unknown local user the same way', async (t) => {
+  const skip = postfixSkipReason();
+  if (skip !== undefined) return t.skip(skip);
+  const subject = /Undelivered Mail Returned to Sender/;
+  const postfix = await postfixBounce(t, SETTINGS, 'daemon@example.test', subject);
+  const affix = await affixBounce(t, SETTINGS, 'daemon@example.test', subject);
+
+  assert.equal(comparable(affix.notice), comparable(postfix.notice));
+  assert.match(postfix.log(), /postfix\/bounce\[\d+\]: \w+: sender non-delivery notification: \w+/);
+  assert.match(affix.log(), /postfix\/bounce\[\d+\]: \w+: sender non-delivery notification: \w+/);
+});
+
+test('affix and Postfix send a failed bounce to the postmaster the same way (notify_classes = 2bounce)', async (t) => {
+  const skip = postfixSkipReason();
+  if (skip !== undefined) return t.skip(skip);
+  const settings = { ...SETTINGS, notify_classes: '2bounce', alias_maps: 'inline:{ postmaster=daemon }' };
+  const subject = /Postmaster Copy: Undelivered Mail/;
+  const postfix = await postfixBounce(t, settings, '', subject);
+  const affix = await affixBounce(t, settings, '', subject);
+
+  assert.equal(comparable(affix.notice), comparable(postfix.notice));
+  assert.match(postfix.log(), /postfix\/bounce\[\d+\]: \w+: postmaster non-delivery notification: \w+/);
+  assert.match(affix.log(), /postfix\/bounce\[\d+\]: \w+: postmaster non-delivery notification: \w+/);
 });

@@ -12,10 +12,11 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { main as postcat } from '../../src/cli/postcat.ts';
-import type { QueueEnvelope, QueueRecipient } from '../../src/queue/queue_envelope.ts';
+import type { QueueRecipient } from '../../src/queue/queue_envelope.ts';
 import { FsQueueStore } from '../../src/queue/queue_fs_store.ts';
 import type { QueueId } from '../../src/queue/queue_id.ts';
 import { runCli } from '../peers/cli_capture.ts';
+import { testEnvelope } from '../peers/test_envelope.ts';
 import { tempDir } from '../peers/tmpdir.ts';
 import { mainCf } from './queue_samples.ts';
 
@@ -34,19 +35,7 @@ const HOLD_CONTENT = [
   'multi rcpt',
   '',
 ].join('\n');
-const HOLD_ENVELOPE: QueueEnvelope = {
-  sender: 'dave@example.test',
-  arrival: 1795943216 * 1e6,
-  client: null,
-  envid: null,
-  ret: null,
-  warnAt: null,
-  smtputf8: false,
-  body8bit: false,
-  rewriteContext: 'local',
-  fullName: 'root',
-  attributes: {},
-};
+const HOLD_ENVELOPE = testEnvelope('dave@example.test', 1795943216 * 1e6, { fullName: 'root' });
 const rcpt = (a: string): QueueRecipient => ({ address: a, original: a, orcpt: `rfc822;${a}`, notify: 0 });
 
 async function instance(t: import('node:test').TestContext) {

@@ -10,12 +10,11 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { startMaster } from '../../src/cli/master.ts';
-import { createPrograms } from '../../src/cli/master_programs.ts';
 import { main as postfixMain } from '../../src/cli/postfix.ts';
 import { main as postqueue } from '../../src/cli/postqueue.ts';
 import { jsonLine, MailqListing } from '../../src/cli/postqueue_format.ts';
 import { mailqMain } from '../../src/cli/sendmail.ts';
+import { startTestMaster } from '../peers/affix_master.ts';
 import { runCli } from '../peers/cli_capture.ts';
 import { tempDir } from '../peers/tmpdir.ts';
 import {
@@ -181,8 +180,7 @@ test('with the daemon running, postqueue lists through the showq service (stream
       contentOfSize(1000),
     );
   }
-  const master = await startMaster({ optionC: inst.conf, env: {}, signals: false, programs: createPrograms() });
-  t.after(() => master.stop('immediate'));
+  await startTestMaster(t, inst.conf);
   const p = await runCli(postqueue, ['-c', inst.conf, '-p']);
   assert.equal(p.status, 0);
   assert.equal(p.stderr, '', 'no "mail system is down" warning: the daemon answered');

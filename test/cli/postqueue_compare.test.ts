@@ -10,11 +10,10 @@ import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { startMaster } from '../../src/cli/master.ts';
-import { createPrograms } from '../../src/cli/master_programs.ts';
 import { main as postqueue } from '../../src/cli/postqueue.ts';
 import { main as postsuper } from '../../src/cli/postsuper.ts';
 import { main as sendmail } from '../../src/cli/sendmail.ts';
+import { startTestMaster } from '../peers/affix_master.ts';
 import { runCli } from '../peers/cli_capture.ts';
 import { startPostfixOrReason } from '../peers/postfix_instance.ts';
 import { findProgram } from '../peers/programs.ts';
@@ -87,8 +86,7 @@ test('postqueue -p and -j agree with Postfix 3.7 on the same held messages', asy
       '',
     ].join('\n'),
   );
-  const master = await startMaster({ optionC: join(dir, 'conf'), env: {}, signals: false, programs: createPrograms() });
-  t.after(() => master.stop('immediate'));
+  await startTestMaster(t, join(dir, 'conf'));
   const conf = join(dir, 'conf');
 
   const sendmailPath = findProgram('sendmail')!;

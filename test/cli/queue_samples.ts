@@ -9,6 +9,8 @@ import type { QueueEnvelope, QueueRecipient } from '../../src/queue/queue_envelo
 import { FsQueueStore } from '../../src/queue/queue_fs_store.ts';
 import type { QueueId } from '../../src/queue/queue_id.ts';
 import type { QueueName } from '../../src/queue/queue_store.ts';
+import { baseMainCf } from '../peers/affix_instance.ts';
+import { testEnvelope } from '../peers/test_envelope.ts';
 
 export const REFUSED = 'connect to 127.0.0.1[127.0.0.1]:32526: Connection refused';
 export const TIMED_OUT = 'conversation with 127.0.0.1[127.0.0.1] timed out while receiving the initial server greeting';
@@ -94,19 +96,7 @@ export function contentOfSize(size: number, subject = 'sample'): Buffer {
 }
 
 export function envelope(m: { readonly sender: string; readonly arrival: number }): QueueEnvelope {
-  return {
-    sender: m.sender,
-    arrival: m.arrival * 1e6,
-    client: null,
-    envid: null,
-    ret: null,
-    warnAt: null,
-    smtputf8: false,
-    body8bit: false,
-    rewriteContext: 'local',
-    fullName: '',
-    attributes: {},
-  };
+  return testEnvelope(m.sender, m.arrival * 1e6);
 }
 
 /** Puts `messages` into the affix queue under `queueDirectory`, with defer logs for their reasons. */
@@ -155,16 +145,5 @@ export async function fillQueue(
 
 /** main.cf of an affix configuration whose queue is `queueDirectory`. */
 export function mainCf(dir: string, extra = ''): string {
-  return [
-    'compatibility_level = 3.6',
-    'myhostname = mx.example.test',
-    `queue_directory = ${dir}/spool`,
-    `data_directory = ${dir}/lib`,
-    `maillog_file = ${dir}/log/mail.log`,
-    `maillog_file_prefixes = ${dir}`,
-    'inet_interfaces = loopback-only',
-    'inet_protocols = ipv4',
-    extra,
-    '',
-  ].join('\n');
+  return `${baseMainCf(dir)}${extra}\n`;
 }

@@ -51,6 +51,10 @@ test('smtpDnsSupport: smtp_dns_support_level wins; empty falls back to disable_d
   assert.equal(smtpDnsSupport({ smtp_dns_support_level: '', disable_dns_lookups: true }), 'disabled');
   assert.equal(smtpDnsSupport({ smtp_dns_support_level: 'enabled', disable_dns_lookups: true }), 'enabled');
   assert.equal(smtpDnsSupport({ smtp_dns_support_level: 'disabled', disable_dns_lookups: false }), 'disabled');
+  // dnssec (for DANE): DNS on, with the resolver's AD bit trusted as Postfix does.
   const config = await readConfig(configDir(t, 'smtp_dns_support_level = dnssec\n'));
-  assert.throws(() => config.params.smtp_dns_support_level, /invalid smtp_dns_support_level: "dnssec"/);
+  assert.equal(config.params.smtp_dns_support_level, 'dnssec');
+  assert.equal(smtpDnsSupport(config.params), 'dnssec');
+  const bad = await readConfig(configDir(t, 'smtp_dns_support_level = dnssec-please\n'));
+  assert.throws(() => bad.params.smtp_dns_support_level, /invalid smtp_dns_support_level: "dnssec-please"/);
 });

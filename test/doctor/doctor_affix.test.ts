@@ -10,9 +10,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { spawnSubmitter } from '../../src/cli/doctor_inputs.ts';
-import { startMaster } from '../../src/cli/master.ts';
-import { createPrograms, ServiceHub } from '../../src/cli/master_programs.ts';
 import { affixInstance } from '../peers/affix_instance.ts';
+import { startTestMaster } from '../peers/affix_master.ts';
 import { freePort } from '../peers/postfix_instance.ts';
 import { smtpDialog } from '../peers/smtp_dialog.ts';
 import { assertFinding, findingOf, runCheck } from './doctor_harness.ts';
@@ -44,13 +43,7 @@ test('affix doctor on an affix daemon: relay denied, deferred to an unreachable 
       '',
     ].join('\n'),
   );
-  const master = await startMaster({
-    optionC: inst.configDir,
-    env: {},
-    signals: false,
-    programs: createPrograms(new ServiceHub()),
-  });
-  t.after(() => master.stop('immediate'));
+  await startTestMaster(t, inst.configDir);
 
   const c = await smtpDialog(t, port, { localAddress: '127.0.0.9' });
   await c.expect(/^220 /);

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { formatQshape, qshape } from '../../src/doctor/doctor_qshape.ts';
-import type { QueueEnvelope } from '../../src/queue/queue_envelope.ts';
 import { FsQueueStore } from '../../src/queue/queue_fs_store.ts';
+import { testEnvelope } from '../peers/test_envelope.ts';
 import { tempDir } from '../peers/tmpdir.ts';
 import { assertFinding, baseMainCf, findingOf, runCheck, SAMPLE_LOG, SAMPLE_QUEUE } from './doctor_harness.ts';
 
@@ -62,19 +62,7 @@ test('doctor queue reads postqueue -j output: deferred by reason and destination
   });
 });
 
-const ENVELOPE: QueueEnvelope = {
-  sender: 'news@example.test',
-  arrival: (NOW - 90 * 60_000) * 1000,
-  client: null,
-  envid: null,
-  ret: null,
-  warnAt: null,
-  smtputf8: false,
-  body8bit: false,
-  rewriteContext: 'local',
-  fullName: '',
-  attributes: {},
-};
+const ENVELOPE = testEnvelope('news@example.test', (NOW - 90 * 60_000) * 1000);
 
 test('doctor queue reads an affix queue: timeouts to every destination point at a blocked port 25', async (t) => {
   const dir = tempDir(t, 'affix-doctor-queue-');

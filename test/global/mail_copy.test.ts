@@ -6,15 +6,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import {
-  asctime,
-  CopyBody,
-  copyHeader,
-  MAIL_COPY,
-  MAIL_COPY_MBOX,
-  mboxDsn,
-  quote822Local,
-} from '../../src/global/mail_copy.ts';
+import { asctime, CopyBody, copyHeader, MAIL_COPY, MAIL_COPY_MBOX, mboxDsn } from '../../src/global/mail_copy.ts';
+import { quote822Local } from '../../src/global/quote_822_local.ts';
 
 test('asctime pads the day with a space, as the From_ line shows it', () => {
   assert.equal(asctime(new Date(2026, 10, 1, 9, 5, 7)), 'Sun Nov  1 09:05:07 2026');
@@ -38,6 +31,7 @@ test('copyHeader writes From_, Return-Path, X-Original-To and Delivered-To as th
     copyHeader({ ...attrs, sender: '', flags: MAIL_COPY.FROM }),
     'From MAILER-DAEMON  Sun Nov 29 09:05:17 2026\n',
   );
+  assert.equal(copyHeader({ ...attrs, sender: '', flags: MAIL_COPY.RETURN_PATH }), 'Return-Path: <>\n');
   assert.equal(copyHeader({ ...attrs, enable_original_recipient: false, flags: MAIL_COPY.ORIG_RCPT }), '');
 });
 

@@ -11,26 +11,14 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { createLog, type LogOptions } from '../../src/log/log.ts';
+import { createLog } from '../../src/log/log.ts';
 import { FatalError } from '../../src/log/log_errors.ts';
 import { FileSink } from '../../src/log/log_file_sink.ts';
-import { fixedClock, NOV_01, NOV_29, runChild, srcLog, tempDir } from './log_fixtures.ts';
-
-function fileLog(dir: string, options: Partial<LogOptions> = {}) {
-  return createLog({
-    program: 'smtpd',
-    maillog_file: join(dir, 'maillog'),
-    maillog_file_prefixes: dir,
-    myhostname: 'mx.example.test',
-    pid: 17499,
-    clock: fixedClock(NOV_29),
-    ...options,
-  });
-}
+import { fileLog, NOV_01, NOV_29, runChild, srcLog, tempDir } from './log_fixtures.ts';
 
 test("maillog_file gets postlogd's exact bytes: stamp, first label of myhostname, tag[pid]: text", (t) => {
   const dir = tempDir(t);
-  const log = fileLog(dir);
+  const log = fileLog(dir, NOV_29);
   t.after(() => log.close());
   log.info('connect from localhost[127.0.0.1]');
   log.warn('hostname mismatch.example.test does not resolve to address 127.0.0.6');
@@ -45,7 +33,7 @@ test("maillog_file gets postlogd's exact bytes: stamp, first label of myhostname
 
 test('maillog_file zero-pads a one-digit day ("Nov 01"), unlike syslog', (t) => {
   const dir = tempDir(t);
-  const log = fileLog(dir, { clock: fixedClock(NOV_01), syslog_name: 'postfix/submission' });
+  const log = fileLog(dir, NOV_01, { syslog_name: 'postfix/submission' });
   t.after(() => log.close());
   log.info('connect from localhost[127.0.0.1]');
   assert.equal(
@@ -56,7 +44,7 @@ test('maillog_file zero-pads a one-digit day ("Nov 01"), unlike syslog', (t) => 
 
 test('maillog_file keeps a control-character attack on one line', (t) => {
   const dir = tempDir(t);
-  const log = fileLog(dir);
+  const log = fileLog(dir, NOV_29);
   t.after(() => log.close());
   log.info('lost connection after DATA from x\nNov 29 09:11:02 mx postfix/qmgr[1]: FORGED: removed\r');
   const content = readFileSync(join(dir, 'maillog'), 'utf8');
@@ -70,21 +58,21 @@ test('maillog_file keeps a control-character attack on one line', (t) => {
 test('maillog_file is appended to, never truncated, and created 0600 by default', (t) => {
   const dir = tempDir(t);
   writeFileSync(join(dir, 'maillog'), 'Nov 29 09:00:00 mx postfix/master[1]: daemon started\n', { mode: 0o640 });
-  const log = fileLog(dir);
+  const log = fileLog(dir, NOV_29);
   t.after(() => log.close());
   log.info('connect from localhost[127.0.0.1]');
   assert.equal(
     readFileSync(join(dir, 'maillog'), 'utf8'),
     'Nov 29 09:00:00 mx postfix/master[1]: daemon started\nNov 29 09:11:02 mx postfix/smtpd[17499]: connect from localhost[127.0.0.1]\n',
   );
-  const fresh = fileLog(dir, { maillog_file: join(dir, 'new.log') });
+  const fresh = fileLog(dir, NOV_29, { maillog_file: join(dir, 'new.log') });
   t.after(() => fresh.close());
   assert.equal(statSync(join(dir, 'new.log')).mode & 0o777, 0o600);
 });
 
 test('maillog_file_permissions = 0644 creates a world-readable log', (t) => {
   const dir = tempDir(t);
-  const log = fileLog(dir, { maillog_file_permissions: '0644' });
+  const log = fileLog(dir, NOV_29, { maillog_file_permissions: '0644' });
   t.after(() => log.close());
   assert.equal(statSync(join(dir, 'maillog')).mode & 0o777, 0o644);
 });
@@ -94,7 +82,7 @@ test('maillog_file refuses a hard-linked file, as safe_open() does', (t) => {
   writeFileSync(join(dir, 'target'), '');
   linkSync(join(dir, 'target'), join(dir, 'maillog'));
   assert.throws(
-    () => fileLog(dir),
+    () => fileLog(dir, NOV_29),
     (e: unknown) =>
       e instanceof FatalError && e.text === `open logfile '${join(dir, 'maillog')}': file has 2 hard links`,
   );
@@ -119,12 +107,12 @@ test('maillog_file that cannot be opened is fatal with the system error text', (
   const dir = tempDir(t);
   mkdirSync(join(dir, 'maillog'));
   assert.throws(
-    () => fileLog(dir),
+    () => fileLog(dir, NOV_29),
     (e: unknown) =>
       e instanceof FatalError && e.text === `open logfile '${join(dir, 'maillog')}': cannot open file: Is a directory`,
   );
   assert.throws(
-    () => fileLog(dir, { maillog_file: join(dir, 'missing', 'maillog') }),
+    () => fileLog(dir, NOV_29, { maillog_file: join(dir, 'missing', 'maillog') }),
     (e: unknown) =>
       e instanceof FatalError &&
       e.text ===
@@ -148,7 +136,7 @@ test('FileSink reports a failed write once per failure streak and never throws',
 
 test('Log.reopen goes on in a new maillog_file after an outside tool renamed it', (t) => {
   const dir = tempDir(t);
-  const log = fileLog(dir);
+  const log = fileLog(dir, NOV_29);
   t.after(() => log.close());
   log.info('before');
   renameSync(join(dir, 'maillog'), join(dir, 'maillog.1'));

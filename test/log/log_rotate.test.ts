@@ -12,27 +12,15 @@ import {
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { createLog, type LogOptions } from '../../src/log/log.ts';
+import { createLog } from '../../src/log/log.ts';
 import { FatalError } from '../../src/log/log_errors.ts';
 import { MemorySink } from '../../src/log/log_memory_sink.ts';
 import { StdoutSink } from '../../src/log/log_stdout_sink.ts';
-import { fixedClock, NOV_01, tempDir } from './log_fixtures.ts';
-
-function fileLog(dir: string, options: Partial<LogOptions> = {}) {
-  return createLog({
-    program: 'smtpd',
-    maillog_file: join(dir, 'maillog'),
-    maillog_file_prefixes: dir,
-    myhostname: 'mx.example.test',
-    pid: 17499,
-    clock: fixedClock(NOV_01),
-    ...options,
-  });
-}
+import { fileLog, fixedClock, NOV_01, tempDir } from './log_fixtures.ts';
 
 test('Log.rotate renames maillog_file with maillog_file_rotate_suffix, gzips it, and logs on in a new file', async (t) => {
   const dir = tempDir(t);
-  const log = fileLog(dir);
+  const log = fileLog(dir, NOV_01);
   t.after(() => log.close());
   log.info('connect from localhost[127.0.0.1]');
   log.info('disconnect from localhost[127.0.0.1] ehlo=1 quit=1 commands=2');
@@ -56,7 +44,7 @@ test('Log.rotate renames maillog_file with maillog_file_rotate_suffix, gzips it,
 
 test('Log.rotate follows a custom maillog_file_rotate_suffix', async (t) => {
   const dir = tempDir(t);
-  const log = fileLog(dir, { maillog_file_rotate_suffix: '%Y-%m-%d' });
+  const log = fileLog(dir, NOV_01, { maillog_file_rotate_suffix: '%Y-%m-%d' });
   t.after(() => log.close());
   log.info('one line');
   const result = await log.rotate();
@@ -69,7 +57,7 @@ test('Log.rotate runs another maillog_file_compressor as "compressor file", with
   const compressor = join(dir, 'fake-xz');
   writeFileSync(compressor, '#!/bin/sh\nmv "$1" "$1.fake"\n', { mode: 0o755 });
   mkdirSync(join(dir, 'log'));
-  const log = fileLog(dir, { maillog_file: join(dir, 'log', 'maillog'), maillog_file_compressor: compressor });
+  const log = fileLog(dir, NOV_01, { maillog_file: join(dir, 'log', 'maillog'), maillog_file_compressor: compressor });
   t.after(() => log.close());
   log.info('one line');
   const result = await log.rotate();
@@ -81,7 +69,7 @@ test("Log.rotate that fails is fatal: logged, then FatalError with postfix-scrip
   const dir = tempDir(t);
   const compressor = join(dir, 'broken');
   writeFileSync(compressor, '#!/bin/sh\necho "broken: disk on fire" >&2\nexit 1\n', { mode: 0o755 });
-  const log = fileLog(dir, { maillog_file_compressor: compressor });
+  const log = fileLog(dir, NOV_01, { maillog_file_compressor: compressor });
   t.after(() => log.close());
   await assert.rejects(
     log.rotate(),

@@ -153,6 +153,40 @@ test('a queue ID used again after removal: pflogsumm keeps the first message; du
   assert.deepEqual([ours.received, ours.bytes_received, ours.bytes_delivered, ours.senders], [2, 9408, 9408, 2]);
 });
 
+test('delivery and queue lines in unusual shapes count as pflogsumm counts them (the in-place readers)', {
+  skip,
+}, async (t) => {
+  const file = join(tempDir(t), 'mail.log');
+  const at = (n: number) => `Nov 29 09:${String(n).padStart(2, '0')}:17 vm`;
+  const log = [
+    `${at(1)} postfix/smtpd[1]: A0000000001: client=mail.Example.ORG[192.0.2.1]`,
+    `${at(1)} postfix/cleanup[2]: A0000000001: message-id=<hold: header x@y> warning: header Subject: z`,
+    `${at(1)} postfix/qmgr[3]: A0000000001: from=<Sender@Example.ORG>, size=1000, nrcpt=9 (queue active)`,
+    `${at(2)} postfix/local[4]: A0000000001: to=<a@Example.test>, orig_to=<alias@example.test>, relay=local, delay=1.5, delays=1/0/0/0.5, dsn=2.0.0, status=sent (delivered to mailbox)`,
+    `${at(2)} postfix/smtp[5]: A0000000001: to=<b@remote.test>, relay=mx.remote.test[203.0.113.1]:25, conn_use=2, delay=2, delays=1/0/0.5/0.5, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 123)`,
+    `${at(2)} postfix/local[4]: A0000000001: to=<c@example.test>, relay=local, delay=0.1, status=sent (forwarded as B0000000001)`,
+    `${at(2)} postfix/local[4]: A0000000001: to=<d@example.test>, relay=local, delay=<7>, delays=0/0/0/0, dsn=2.0.0, status=sent (delivered)`,
+    `${at(2)} postfix/local[4]: A0000000001: to=<e>x@example.test>, relay=local, delay=1, delays=0/0/0/0, dsn=2.0.0, status=sent (delivered)`,
+    `${at(2)} postfix/local[4]: A0000000001: to=<f@example.test>, delay=1, relay=local, delays=0/0/0/0, dsn=2.0.0, status=sent (delivered)`,
+    `${at(2)} postfix/local[4]: A0000000001: to=<g@example.test>, relay=local, delay=abc, dsn=2.0.0, status=sent`,
+    `${at(3)} postfix/smtp[5]: A0000000001: to=<h@slow.test>, relay=none, delay=30, delays=30/0/0/0, dsn=4.4.1, status=deferred (connect to slow.test[203.0.113.9]:25: Connection timed out)`,
+    `${at(3)} postfix/smtp[5]: A0000000001: to=<i@gone.test>, relay=mx.gone.test[203.0.113.8]:25, delay=3, delays=1/0/1/1, dsn=5.1.1, status=bounced (host mx.gone.test[203.0.113.8] said: 550 5.1.1 unknown (in reply to RCPT TO command))`,
+    `${at(3)} postfix/smtp[5]: A0000000001: to=<j@old.test>, relay=none, delay=9, status=expired, returned to sender`,
+    `${at(4)} postfix/qmgr[3]: A0000000001: removed`,
+    `${at(4)} postfix/pickup[6]: C0000000001: uid=0 from=<root>`,
+    `${at(4)} postfix/pickup[6]: C0000000001: removed`,
+    `${at(4)} postfix/qmgr[3]: C0000000001: from=<root@vm.example.test>, size=300, nrcpt=1 (queue active)`,
+    `${at(5)} postfix/local[4]: C0000000001: to=<root@vm.example.test>, relay=local, delay=0.2, delays=0/0/0/0.2, dsn=2.0.0, status=sent (delivered to mailbox)`,
+    `${at(5)} postfix/qmgr[3]: C0000000001: removed (expired)`,
+    `${at(5)} postfix/qmgr[3]: NOQUEUE: from=<x@y.test>, size=5, nrcpt=1 (queue active)`,
+    `${at(5)} postfix/qmgr[3]: D000: from=<x@y.test>, size=5, nrcpt=1 (queue active)`,
+  ];
+  writeFileSync(file, `${log.join('\n')}\n`);
+  const ours = (await summarize([file])).report().totals;
+  assert.ok(ours.delivered >= 4 && ours.forwarded === 1 && ours.bounced === 1, JSON.stringify(ours));
+  assert.deepEqual(ourTotals(ours), printedTotals(await pflogsumm([file])));
+});
+
 test('on a generated log with reused queue IDs, duplicates=pflogsumm agrees, and the default counts every message', {
   skip,
 }, async (t) => {

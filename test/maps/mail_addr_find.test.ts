@@ -6,14 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { quote822Local, unquote822Local } from '../../src/global/quote_822_local.ts';
 import { type Dict, type DictLog, DictLookupError } from '../../src/maps/dict.ts';
-import {
-  type MailAddrFindOptions,
-  mailAddrFind,
-  quote822Local,
-  stripAddr,
-  unquote822Local,
-} from '../../src/maps/mail_addr_find.ts';
+import { type MailAddrFindOptions, mailAddrFind, stripAddr } from '../../src/maps/mail_addr_find.ts';
 import { Maps } from '../../src/maps/maps.ts';
 
 const log: DictLog = { warn: () => undefined, error: () => undefined };

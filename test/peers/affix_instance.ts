@@ -7,6 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import { waitForLogLine } from './log_wait.ts';
 import { tempDir } from './tmpdir.ts';
 
 const ENTRY = join(import.meta.dirname, 'affix_entry.ts');
@@ -32,7 +33,7 @@ export interface AffixInstance {
 }
 
 /** main.cf lines every test instance gets, before the test's own. */
-function baseMainCf(dir: string): string {
+export function baseMainCf(dir: string): string {
   return [
     'compatibility_level = 3.6',
     'myhostname = mx.example.test',
@@ -77,17 +78,8 @@ export function affixInstance(t: TestContext, mainCf = '', masterCf = ''): Affix
       return new Promise((ok) => child.on('close', (code) => ok({ status: code ?? -1, stdout, stderr })));
     },
     log,
-    async waitForLog(pattern, timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const line = log()
-          .split('\n')
-          .find((l) => (typeof pattern === 'string' ? l.includes(pattern) : pattern.test(l)));
-        if (line !== undefined) return line;
-        if (Date.now() > deadline) throw new Error(`no log line matching ${String(pattern)} in:\n${log()}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    },
+    waitForLog: (pattern, timeoutMs = 10_000) =>
+      waitForLogLine(log, pattern, { timeoutMs, pollMs: 50, what: 'log line' }),
   };
 }
 

@@ -10,10 +10,10 @@
  *   const c = makeDoctorCerts(t, 'mx.example.test');
  *   main.cf: smtpd_tls_cert_file = ${c.leafOnly}, smtpd_tls_key_file = ${c.leafKey}
  */
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import { caSign, openssl, request, san, selfSign, writeCaConfig } from './openssl_ca.ts';
 import { missingPrograms } from './programs.ts';
 import { tempDir } from './tmpdir.ts';
 
@@ -46,26 +46,9 @@ export function makeDoctorCerts(t: TestContext, name: string): DoctorCerts | str
   const missing = missingPrograms(['openssl']);
   if (missing !== undefined) return missing;
   const dir = tempDir(t, 'affix-doctor-certs-');
-  const ossl = (args: readonly string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   const f = (n: string) => join(dir, n);
-  writeFileSync(f('index.txt'), '');
-  writeFileSync(f('serial'), '1000\n');
-  writeFileSync(
-    f('ca.cnf'),
-    [
-      '[ ca ]',
-      'default_ca = d',
-      '[ d ]',
-      `dir = ${dir}`,
-      'database = $dir/index.txt',
-      'serial = $dir/serial',
-      'new_certs_dir = $dir',
-      'default_md = sha256',
-      'policy = any',
-      'copy_extensions = copy',
-      'unique_subject = no',
-      '[ any ]',
-      'commonName = supplied',
+  const cnf = writeCaConfig(dir, {
+    sections: [
       '[ v3_ca ]',
       'basicConstraints = critical, CA:true',
       'keyUsage = critical, keyCertSign, cRLSign',
@@ -75,122 +58,35 @@ export function makeDoctorCerts(t: TestContext, name: string): DoctorCerts | str
       'basicConstraints = CA:false',
       'subjectKeyIdentifier = hash',
       'authorityKeyIdentifier = keyid:always',
-      '',
-    ].join('\n'),
-  );
+    ],
+  });
   // Root and intermediate.
-  ossl([
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'root.key',
-    '-out',
-    'root.pem',
-    '-days',
-    '3650',
-    '-subj',
-    '/CN=Doctor Test Root CA',
-    '-addext',
-    'basicConstraints=critical,CA:true',
-    '-addext',
-    'keyUsage=critical,keyCertSign,cRLSign',
-  ]);
-  ossl([
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'inter.key',
-    '-out',
-    'inter.csr',
-    '-subj',
-    '/CN=Doctor Test Intermediate CA',
-  ]);
-  ossl([
-    'ca',
-    '-batch',
-    '-config',
-    'ca.cnf',
-    '-cert',
-    'root.pem',
-    '-keyfile',
-    'root.key',
-    '-in',
-    'inter.csr',
-    '-out',
-    'inter.pem',
-    '-notext',
-    '-days',
-    '1825',
-    '-extensions',
-    'v3_ca',
-  ]);
+  selfSign(dir, {
+    key: 'root.key',
+    cert: 'root.pem',
+    subject: '/CN=Doctor Test Root CA',
+    days: 3650,
+    addext: ['basicConstraints=critical,CA:true', 'keyUsage=critical,keyCertSign,cRLSign'],
+  });
+  request(dir, { key: 'inter.key', csr: 'inter.csr', subject: '/CN=Doctor Test Intermediate CA' });
+  /** `openssl ca` arguments for signing with CA `issuer` (issuer.pem, issuer.key). */
+  const by = (issuer: string) => ['-cert', `${issuer}.pem`, '-keyfile', `${issuer}.key`, '-notext'];
+  caSign(dir, cnf, 'inter.csr', 'inter.pem', [...by('root'), '-days', '1825', '-extensions', 'v3_ca']);
   const leaf = (base: string, cn: string, bits: number, dates: readonly string[]) => {
-    ossl([
-      'req',
-      '-newkey',
-      `rsa:${bits}`,
-      '-nodes',
-      '-keyout',
-      `${base}.key`,
-      '-out',
-      `${base}.csr`,
-      '-subj',
-      `/CN=${cn}`,
-      '-addext',
-      `subjectAltName=DNS:${cn}`,
-    ]);
-    ossl([
-      'ca',
-      '-batch',
-      '-config',
-      'ca.cnf',
-      '-cert',
-      'inter.pem',
-      '-keyfile',
-      'inter.key',
-      '-in',
-      `${base}.csr`,
-      '-out',
-      `${base}.pem`,
-      '-notext',
-      '-extensions',
-      'v3_leaf',
-      ...dates,
-    ]);
+    request(dir, { key: `${base}.key`, csr: `${base}.csr`, subject: `/CN=${cn}`, bits, addext: [san(cn)] });
+    caSign(dir, cnf, `${base}.csr`, `${base}.pem`, [...by('inter'), '-extensions', 'v3_leaf', ...dates]);
   };
   leaf('leaf', name, 2048, ['-days', '365']);
   leaf('expired', name, 2048, ['-startdate', '20200101000000Z', '-enddate', '20200201000000Z']);
   leaf('expiring', name, 2048, ['-days', '10']);
   leaf('wrong', 'other.invalid', 2048, ['-days', '365']);
   leaf('weak', name, 1024, ['-days', '365']);
-  ossl([
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'self.key',
-    '-out',
-    'self.pem',
-    '-days',
-    '365',
-    '-subj',
-    `/CN=${name}`,
-    '-addext',
-    `subjectAltName=DNS:${name}`,
-  ]);
-  ossl(['genrsa', '-out', 'other.key', '2048']);
-  ossl(['x509', '-in', 'leaf.pem', '-outform', 'der', '-out', 'leaf.der']);
-  ossl(['pkey', '-in', 'leaf.key', '-aes256', '-passout', 'pass:secret', '-out', 'leaf-encrypted.key']);
-  const cat = (out: string, parts: readonly string[]) =>
-    writeFileSync(f(out), parts.map((p) => execFileSync('cat', [f(p)], { encoding: 'utf8' })).join(''));
-  cat('fullchain.pem', ['leaf.pem', 'inter.pem', 'root.pem']);
+  selfSign(dir, { key: 'self.key', cert: 'self.pem', subject: `/CN=${name}`, days: 365, addext: [san(name)] });
+  openssl(dir, ['genrsa', '-out', 'other.key', '2048']);
+  openssl(dir, ['x509', '-in', 'leaf.pem', '-outform', 'der', '-out', 'leaf.der']);
+  openssl(dir, ['pkey', '-in', 'leaf.key', '-aes256', '-passout', 'pass:secret', '-out', 'leaf-encrypted.key']);
+  const chain = ['leaf.pem', 'inter.pem', 'root.pem'].map((p) => readFileSync(f(p), 'utf8'));
+  writeFileSync(f('fullchain.pem'), chain.join(''));
   return {
     dir,
     rootCert: f('root.pem'),

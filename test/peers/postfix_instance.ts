@@ -13,6 +13,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import { waitForLogLine } from './log_wait.ts';
 import { findProgram, missingPrograms } from './programs.ts';
 
 export interface PostfixInstance {
@@ -165,17 +166,8 @@ export async function startPostfixOrReason(
     if (log().includes('daemon started')) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  const waitForLog = async (pattern: RegExp | string, timeoutMs = 20_000): Promise<string> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const line = log()
-        .split('\n')
-        .find((l) => (typeof pattern === 'string' ? l.includes(pattern) : pattern.test(l)));
-      if (line !== undefined) return line;
-      if (Date.now() > deadline) throw new Error(`no Postfix log line matching ${String(pattern)} in:\n${log()}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
+  const waitForLog = (pattern: RegExp | string, timeoutMs = 20_000): Promise<string> =>
+    waitForLogLine(log, pattern, { timeoutMs, pollMs: 100, what: 'Postfix log line' });
   return { dir, port, smtpdPort: port, configDir: dir, log, run, stop, waitForLog };
 }
 

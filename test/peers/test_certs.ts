@@ -6,10 +6,10 @@
  *   const certs = makeTestCerts(t, 'mx.tls.test');
  *   startScriptServer(t, { tls: certs.valid });   // smtp_tls_CAfile = certs.caFile
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import { caSign, request, san, selfSign, writeCaConfig } from './openssl_ca.ts';
 import { tempDir } from './tmpdir.ts';
 
 export interface KeyCert {
@@ -32,100 +32,19 @@ export interface TestCerts {
   readonly selfSigned: KeyCert;
 }
 
-function ossl(dir: string, args: readonly string[]): void {
-  execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-}
-
 export function makeTestCerts(t: TestContext, name: string): TestCerts {
   const dir = tempDir(t, 'affix-certs-');
-  const cnf = join(dir, 'ca.cnf');
-  writeFileSync(join(dir, 'index.txt'), '');
-  writeFileSync(join(dir, 'serial'), '1000\n');
-  writeFileSync(
-    cnf,
-    [
-      '[ ca ]',
-      'default_ca = test_ca',
-      '[ test_ca ]',
-      `dir = ${dir}`,
-      'database = $dir/index.txt',
-      'serial = $dir/serial',
-      'new_certs_dir = $dir',
-      'certificate = $dir/ca.pem',
-      'private_key = $dir/ca.key',
-      'default_md = sha256',
-      'policy = any',
-      'copy_extensions = copy',
-      'unique_subject = no',
-      '[ any ]',
-      'commonName = supplied',
-      '',
-    ].join('\n'),
-  );
-  ossl(dir, [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.pem',
-    '-days',
-    '30',
-    '-subj',
-    '/CN=affix test CA',
-  ]);
+  const cnf = writeCaConfig(dir, { caLines: ['certificate = $dir/ca.pem', 'private_key = $dir/ca.key'] });
+  selfSign(dir, { key: 'ca.key', cert: 'ca.pem', subject: '/CN=affix test CA', days: 30 });
   const leaf = (base: string, cn: string, dates: readonly string[] | null): KeyCert => {
-    ossl(dir, [
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      `${base}.key`,
-      '-out',
-      `${base}.csr`,
-      '-subj',
-      `/CN=${cn}`,
-      '-addext',
-      `subjectAltName=DNS:${cn}`,
-    ]);
-    ossl(dir, [
-      'ca',
-      '-batch',
-      '-config',
-      cnf,
-      '-in',
-      `${base}.csr`,
-      '-out',
-      `${base}.pem`,
-      '-notext',
-      ...(dates ?? ['-days', '30']),
-    ]);
+    request(dir, { key: `${base}.key`, csr: `${base}.csr`, subject: `/CN=${cn}`, addext: [san(cn)] });
+    caSign(dir, cnf, `${base}.csr`, `${base}.pem`, ['-notext', ...(dates ?? ['-days', '30'])]);
     return files(dir, base);
   };
   const valid = leaf('valid', name, null);
   const wrongName = leaf('wrong', 'other.invalid', null);
   const expired = leaf('expired', name, ['-startdate', '200101000000Z', '-enddate', '200201000000Z']);
-  ossl(dir, [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'self.key',
-    '-out',
-    'self.pem',
-    '-days',
-    '30',
-    '-subj',
-    `/CN=${name}`,
-    '-addext',
-    `subjectAltName=DNS:${name}`,
-  ]);
+  selfSign(dir, { key: 'self.key', cert: 'self.pem', subject: `/CN=${name}`, days: 30, addext: [san(name)] });
   return { dir, caFile: join(dir, 'ca.pem'), valid, wrongName, expired, selfSigned: files(dir, 'self') };
 }
 

@@ -4,10 +4,9 @@
  * nothing, and an expired certificate (signed with `openssl ca` and fixed
  * dates, since OpenSSL 3.0's `req` cannot back-date).
  */
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import { caSign, openssl, request, selfSign, writeCaConfig } from './openssl_ca.ts';
 import { missingPrograms } from './programs.ts';
 import { tempDir } from './tmpdir.ts';
 
@@ -22,62 +21,21 @@ export interface TestCerts {
   readonly expiredKey: string;
 }
 
-const run = (dir: string, args: readonly string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-
 /** Makes the certificates, or returns a skip reason when openssl is missing. */
 export function makeTestCerts(t: TestContext, cn = 'mx.example.test'): TestCerts | string {
   const missing = missingPrograms(['openssl']);
   if (missing !== undefined) return missing;
   const dir = tempDir(t, 'affix-certs-');
-  run(dir, [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'key.pem',
-    '-out',
-    'cert.pem',
-    '-days',
-    '2',
-    '-subj',
-    `/CN=${cn}`,
-  ]);
-  run(dir, ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'eckey.pem']);
-  run(dir, ['req', '-x509', '-new', '-key', 'eckey.pem', '-out', 'eccert.pem', '-days', '2', '-subj', `/CN=${cn}`]);
-  run(dir, ['genrsa', '-out', 'other.pem', '2048']);
-  writeFileSync(join(dir, 'index.txt'), '');
-  writeFileSync(join(dir, 'serial'), '01\n');
-  writeFileSync(
-    join(dir, 'ca.cnf'),
-    '[ca]\ndefault_ca = d\n[d]\ndatabase = index.txt\nserial = serial\nnew_certs_dir = .\ndefault_md = sha256\npolicy = p\n[p]\ncommonName = supplied\n',
-  );
-  run(dir, [
-    'req',
-    '-new',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    'oldkey.pem',
-    '-out',
-    'old.csr',
-    '-subj',
-    `/CN=${cn}`,
-  ]);
-  run(dir, [
-    'ca',
-    '-batch',
-    '-config',
-    'ca.cnf',
+  selfSign(dir, { key: 'key.pem', cert: 'cert.pem', subject: `/CN=${cn}`, days: 2 });
+  openssl(dir, ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'eckey.pem']);
+  openssl(dir, ['req', '-x509', '-new', '-key', 'eckey.pem', '-out', 'eccert.pem', '-days', '2', '-subj', `/CN=${cn}`]);
+  openssl(dir, ['genrsa', '-out', 'other.pem', '2048']);
+  const cnf = writeCaConfig(dir);
+  request(dir, { key: 'oldkey.pem', csr: 'old.csr', subject: `/CN=${cn}` });
+  caSign(dir, cnf, 'old.csr', 'oldcert.pem', [
     '-selfsign',
     '-keyfile',
     'oldkey.pem',
-    '-in',
-    'old.csr',
-    '-out',
-    'oldcert.pem',
     '-startdate',
     '20200101000000Z',
     '-enddate',

@@ -14,13 +14,12 @@ import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { startMaster } from '../../src/cli/master.ts';
-import { createPrograms } from '../../src/cli/master_programs.ts';
 import { main as postsuper } from '../../src/cli/postsuper.ts';
 import { main as sendmail } from '../../src/cli/sendmail.ts';
 import { FsQueueStore } from '../../src/queue/queue_fs_store.ts';
 import type { QueueId } from '../../src/queue/queue_id.ts';
 import { affixInstance } from '../peers/affix_instance.ts';
+import { startTestMaster } from '../peers/affix_master.ts';
 import { runCli } from '../peers/cli_capture.ts';
 import { missingPrograms } from '../peers/programs.ts';
 
@@ -54,11 +53,7 @@ function setup(t: import('node:test').TestContext) {
   });
   const submit = (args: string[], input: string) =>
     runCli(sendmail, ['-C', inst.configDir, ...args], { stdin: input, env: { LANG: 'C', NAME: '' } });
-  const start = async () => {
-    const master = await startMaster({ optionC: inst.configDir, env: {}, signals: false, programs: createPrograms() });
-    t.after(() => master.stop('immediate'));
-    return master;
-  };
+  const start = () => startTestMaster(t, inst.configDir);
   const dropped = () => readdirSync(join(inst.dir, 'spool', 'maildrop'));
   // cleanup logs `hold:` while it reads the headers, before the file is committed to hold/.
   const readHeld = async (id: QueueId) => {

@@ -201,3 +201,21 @@ test('concurrent creates share sync rounds (group commit)', async (t) => {
   assert.equal(synced, 50);
   assert.ok(batches < 50, `expected fewer sync rounds than messages, got ${batches}`);
 });
+
+test('removeDone takes a finished message away for good, the removals sharing directory syncs', async (t) => {
+  const s = await store(t);
+  const made = await Promise.all(
+    Array.from({ length: 20 }, () => s.create(s.newId(), 'incoming', ENVELOPE, RCPTS, CONTENT)),
+  );
+  for (const m of made) await s.move(m.id, 'incoming', 'active');
+  const active = await Promise.all(made.map((m) => s.read('active', m.id)));
+  const before = s.syncStats;
+  await Promise.all(active.map((m) => s.removeDone(m)));
+  for (const m of active) assert.equal(await s.stat('active', m.id), null);
+  assert.equal(existsSync(s.pathOf('active', made[0]!.id)), false);
+  const after = s.syncStats;
+  assert.equal(after.synced - before.synced, 20);
+  assert.ok(after.batches - before.batches < 20, `expected shared sync rounds, got ${after.batches - before.batches}`);
+  // Gone already (a second removal, or postsuper -d meanwhile): not an error.
+  await s.removeDone(active[0]!);
+});

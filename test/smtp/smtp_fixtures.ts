@@ -43,7 +43,7 @@ export async function startAgent(
   t: TestContext,
   settings: Readonly<Record<string, string>> = {},
   mode: SmtpMode = 'smtp',
-  extras: { dns?: DnsResolver; random?: () => number } = {},
+  extras: { dns?: DnsResolver; random?: () => number; now?: () => number } = {},
 ): Promise<AgentHandle> {
   const dir = configDir(t, mainCfText({ ...BASE_MAIN_CF, ...settings }));
   const config = await readConfig(dir);

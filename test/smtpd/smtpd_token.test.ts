@@ -1,11 +1,11 @@
 /**
- * smtpd_token and smtpd_tok822: the command tokenizer against the cases of
- * Postfix's smtpd_token.in/.ref, and address extraction as Postfix's
- * RFC 822 parser does it (internal form, comments, routes, quoting).
+ * smtpd_token and tok822_parse: the command tokenizer against the cases of
+ * Postfix's smtpd_token.in/.ref, and address extraction as smtpd uses
+ * Postfix's RFC 822 parser (internal form, comments, routes, quoting).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ADDR, tok822Internalize, tok822Parse } from '../../src/smtpd/smtpd_tok822.ts';
+import { tok822Internalize, tok822Parse } from '../../src/maps/tok822_parse.ts';
 import { smtpdToken } from '../../src/smtpd/smtpd_token.ts';
 
 /** [input, expected tokens; `!` marks an error token]. */
@@ -38,7 +38,7 @@ test('smtpdToken splits commands as Postfix smtpd_token.ref says', () => {
 function addresses(text: string): string[] {
   const out: string[] = [];
   for (let tp = tok822Parse(text); tp !== null; tp = tp.next)
-    if (tp.type === ADDR) out.push(tok822Internalize(tp.head));
+    if (tp.type === 'addr') out.push(tok822Internalize(tp.head));
   return out;
 }
 

@@ -44,16 +44,22 @@ export function tok822Alloc(type: Tok822Type, text = ''): Tok822 {
   return { type, text, prev: null, next: null, head: null, tail: null, owner: null };
 }
 
+/** Puts list tp and the tokens after it under `owner`; returns the last token. */
+function setOwner(tp: Tok822, owner: Tok822 | null): Tok822 {
+  tp.owner = owner;
+  while (tp.next) {
+    tp = tp.next;
+    tp.owner = owner;
+  }
+  return tp;
+}
+
 /** tok822_append(): inserts list t2 after t1; returns the end of the inserted list. */
 export function tok822Append(t1: Tok822, t2: Tok822): Tok822 {
   const next = t1.next;
   t1.next = t2;
   t2.prev = t1;
-  t2.owner = t1.owner;
-  while (t2.next) {
-    t2 = t2.next;
-    t2.owner = t1.owner;
-  }
+  t2 = setOwner(t2, t1.owner);
   t2.next = next;
   if (next) next.prev = t2;
   return t2;
@@ -64,11 +70,7 @@ export function tok822Prepend(t1: Tok822, t2: Tok822): Tok822 {
   const prev = t1.prev;
   if (prev) prev.next = t2;
   t2.prev = prev;
-  t2.owner = t1.owner;
-  while (t2.next) {
-    t2 = t2.next;
-    t2.owner = t1.owner;
-  }
+  t2 = setOwner(t2, t1.owner);
   t2.next = t1;
   t1.prev = t2;
   return t2;
@@ -111,13 +113,8 @@ export function tok822SubAppend(t1: Tok822, t2: Tok822): Tok822 {
     return t1.tail;
   }
   t1.head = t2;
-  t2.owner = t1;
-  while (t2.next) {
-    t2 = t2.next;
-    t2.owner = t1;
-  }
-  t1.tail = t2;
-  return t2;
+  t1.tail = setOwner(t2, t1);
+  return t1.tail;
 }
 
 /** tok822_sub_prepend(): prepends list t2 to the sublist of t1; returns the end of the prepended list. */
@@ -128,13 +125,8 @@ export function tok822SubPrepend(t1: Tok822, t2: Tok822): Tok822 {
     return tp;
   }
   t1.head = t2;
-  t2.owner = t1;
-  while (t2.next) {
-    t2 = t2.next;
-    t2.owner = t1;
-  }
-  t1.tail = t2;
-  return t2;
+  t1.tail = setOwner(t2, t1);
+  return t1.tail;
 }
 
 /** tok822_sub_keep_before(): keeps the part of t1's sublist before t2; returns the old tail. */

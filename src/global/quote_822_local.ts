@@ -3,6 +3,8 @@
  * affix stores and looks up: `"a b"@x` is `a b@x`) and its external form (RFC
  * 822 text: the local part quoted unless it is a dot-string). A source route
  * (`@a,@b:`) is left alone, and the local part ends at the last `@`.
+ * The one implementation: maps (mail_addr_find keys), rewrite, cleanup,
+ * smtpd, qmgr, bounce, pickup and mail_copy all use it, as Postfix's do.
  *
  * Standards: RFC 822 section 6.1 (local-part = dot-string / quoted-string)
  * See: postfix/src/global/quote_822_local.c, quote_flags.c

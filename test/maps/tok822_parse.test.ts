@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { tok822Externalize, tok822Internalize, tok822Parse, tok822Scan } from '../../src/rewrite/tok822_parse.ts';
-import { type Tok822, tok822IsOp } from '../../src/rewrite/tok822_tree.ts';
+import { tok822Externalize, tok822Internalize, tok822Parse, tok822Scan } from '../../src/maps/tok822_parse.ts';
+import { type Tok822, tok822IsOp } from '../../src/maps/tok822_tree.ts';
 
 const GOLDEN = join(import.meta.dirname, 'golden');
 const TOKEN_LIMIT = 20;

@@ -13,7 +13,7 @@ import {
   quoteFlagsFromString,
   quoteFlagsToString,
   unquote822Local,
-} from '../../src/rewrite/quote_822_local.ts';
+} from '../../src/global/quote_822_local.ts';
 
 const GOLDEN = join(import.meta.dirname, 'golden');
 const lines = (file: string) => readFileSync(join(GOLDEN, file), 'utf8').split('\n').filter(Boolean);

@@ -3,7 +3,11 @@
  * a flat token list, tok822Parse() groups it into address tokens the way
  * Postfix does (right to left, keeping what it does not understand, adding
  * missing commas), and tok822Internalize() / tok822Externalize() print a
- * tree in internal (unquoted) or external (quoted) form.
+ * tree in internal (unquoted) or external (quoted) form. The one RFC 822
+ * parser: postalias/aliases (maps), the rewriter and resolver, cleanup's
+ * header and recipient extraction, sendmail -t and smtpd's MAIL FROM/RCPT TO
+ * address extraction all use it, as Postfix's do. (smtpd_token.ts, which
+ * splits the SMTP command line, is a different tokenizer, as in Postfix.)
  *
  * Diagnostics: with `truncate`, a warning `stripping too many comments from
  *   address: ...` when an address expression carries over 250 bytes of other
@@ -13,8 +17,9 @@
  * Standards: RFC 822 section 3 (lexical tokens), 6 (addresses)
  * See: postfix/src/global/tok822_parse.c, lex_822.h
  */
+
+import { QUOTE_FLAG_DEFAULT, quote822Local } from '../global/quote_822_local.ts';
 import { printable } from '../log/log_printable.ts';
-import { QUOTE_FLAG_DEFAULT, quote822Local } from './quote_822_local.ts';
 import {
   TOK822_OPCHARS,
   type Tok822,

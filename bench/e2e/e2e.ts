@@ -1,0 +1,344 @@
+/**
+ * bench/e2e: end-to-end relay rate, affix against Postfix 3.7 in the same
+ * run (bench-and-security.md §1.5 (C)). Postfix's smtp-source sends N
+ * messages of 4 KB over 20 sessions into the MTA, which relays every one
+ * (relayhost = [127.0.0.1]:sink, fsync on) to Postfix's smtp-sink while
+ * it is still accepting; the clock runs from smtp-source's start until
+ * the sink has counted every acknowledged message. Printed per MTA:
+ * messages/s at the sink (end to end) and the acceptance rate seen by
+ * smtp-source in the same run, then the ratio affix/Postfix. Zero loss is
+ * checked: the sink must count at least as many messages as smtp-source
+ * got a 250 for, and the queue must end empty; otherwise the bench fails.
+ *
+ * affix runs as it is deployed, `affix postfix start-fg` in a process of
+ * its own (through test/peers/affix_entry.ts, with bin/affix.js's thread
+ * pool), with smtpd, cleanup, qmgr and the smtp client in master.cf.
+ * Postfix is a private instance (test/peers/postfix_instance.ts)
+ * configured alike. The MTAs take turns, each run in a fresh spool.
+ *
+ * With --parts it then runs the acceptance-only bench (bench/smtpd) and the
+ * drain-only bench (bench/deliver) with the same message count, each as a
+ * child process, and prints their figures too.
+ *
+ *   node --import tsx bench/e2e/e2e.ts [--messages N] [--sessions S] [--runs R]
+ *        [--only affix|postfix] [--parts]
+ *
+ * Needs root (private Postfix) and Debian's postfix (smtp-source, smtp-sink).
+ * Prints figures only; nothing here is a timed test.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { freePort, postfixSkipReason, startPostfixOrReason } from '../../test/peers/postfix_instance.ts';
+import { findProgram } from '../../test/peers/programs.ts';
+
+const ENTRY = join(import.meta.dirname, '..', '..', 'test', 'peers', 'affix_entry.ts');
+
+const { values: opts } = parseArgs({
+  options: {
+    messages: { type: 'string', default: '10000' },
+    sessions: { type: 'string', default: '20' },
+    runs: { type: 'string', default: '3' },
+    only: { type: 'string' },
+    parts: { type: 'boolean', default: false },
+  },
+});
+
+const SETUP = {
+  messages: Number(opts.messages),
+  sessions: Number(opts.sessions),
+  runs: Number(opts.runs),
+  size: 4096,
+} as const;
+
+type MtaName = 'Postfix 3.7.11' | 'affix';
+const MTAS: readonly MtaName[] =
+  opts.only === 'affix' ? ['affix'] : opts.only === 'postfix' ? ['Postfix 3.7.11'] : ['Postfix 3.7.11', 'affix'];
+
+/** smtp-sink with its running counter; `count()` is the messages it has taken. */
+interface Sink {
+  readonly port: number;
+  count(): number;
+  stop(): void;
+}
+
+async function startSink(): Promise<Sink> {
+  const port = await freePort();
+  const root = process.getuid?.() === 0;
+  const child: ChildProcess = spawn(
+    findProgram('smtp-sink')!,
+    ['-c', ...(root ? ['-u', 'nobody'] : []), `127.0.0.1:${port}`, '1024'],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  let last = 0;
+  let tail = '';
+  child.stdout!.setEncoding('latin1').on('data', (d: string) => {
+    tail = (tail + d).slice(-200);
+    const all = [...tail.matchAll(/mesg=(\d+)/g)];
+    if (all.length > 0) last = Number(all.at(-1)![1]);
+  });
+  await new Promise((r) => setTimeout(r, 300));
+  return { port, count: () => last, stop: () => child.kill('SIGTERM') };
+}
+
+/** Runs smtp-source against `port`; resolves with seconds taken and messages acknowledged (its -c counter). */
+function smtpSource(port: number, started: bigint): Promise<{ seconds: number; acked: number }> {
+  const args = [
+    '-4',
+    '-c',
+    '-s',
+    String(SETUP.sessions),
+    '-m',
+    String(SETUP.messages),
+    '-l',
+    String(SETUP.size),
+    '-f',
+    'bench@example.org',
+    '-t',
+    'rcpt@remote.test',
+    `127.0.0.1:${port}`,
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn(findProgram('smtp-source')!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('latin1').on('data', (d: string) => (out = (out + d).slice(-200)));
+    child.stderr.setEncoding('latin1').on('data', (d: string) => (err += d));
+    child.on('close', (code) => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const counts = out.split(/[\r\n]/).filter((x) => /^\d+$/.test(x.trim()));
+      const acked = counts.length > 0 ? Number(counts.at(-1)) : 0;
+      if (code !== 0) reject(new Error(`smtp-source exited ${code}: ${err}`));
+      else resolve({ seconds, acked });
+    });
+  });
+}
+
+/** Resolves when the sink has counted `n` messages, with the seconds since `started`; rejects after `timeoutMs` of no progress. */
+async function waitForSink(sink: Sink, n: number, started: bigint, timeoutMs = 60_000): Promise<number> {
+  let seen = sink.count();
+  let lastProgress = Date.now();
+  while (sink.count() < n) {
+    await new Promise((r) => setTimeout(r, 5));
+    if (sink.count() !== seen) {
+      seen = sink.count();
+      lastProgress = Date.now();
+    } else if (Date.now() - lastProgress > timeoutMs) {
+      throw new Error(`the sink stopped at ${seen} of ${n} messages`);
+    }
+  }
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+/** Files in a queue directory tree (hashed or not). */
+function countFiles(dir: string): number {
+  let n = 0;
+  try {
+    for (const e of readdirSync(dir, { withFileTypes: true })) n += e.isDirectory() ? countFiles(join(dir, e.name)) : 1;
+  } catch {
+    // no such queue directory (yet)
+  }
+  return n;
+}
+
+/** Waits (up to 10 s) for the queue directories under `spool` to be empty; returns what is left. */
+async function queueLeft(spool: string): Promise<number> {
+  const left = () => ['incoming', 'active', 'deferred', 'hold'].reduce((n, q) => n + countFiles(join(spool, q)), 0);
+  for (let i = 0; i < 500 && left() > 0; i++) await new Promise((r) => setTimeout(r, 20));
+  return left();
+}
+
+/** A running MTA under test: its smtpd port, its spool, and how to stop it. */
+interface Mta {
+  readonly port: number;
+  readonly spool: string;
+  stop(): Promise<void>;
+}
+
+/** Resolves once something accepts connections on 127.0.0.1:`port`. */
+async function waitForPort(port: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** affix as it is deployed: `affix postfix start-fg` in its own process (with its thread pool), as bench/queue does. */
+async function startAffix(sink: Sink): Promise<Mta> {
+  const dir = mkdtempSync(join(tmpdir(), 'affix-e2e-'));
+  const spool = join(dir, 'queue');
+  const port = await freePort();
+  const settings: Record<string, string> = {
+    compatibility_level: '3.6',
+    queue_directory: spool,
+    data_directory: join(dir, 'lib'),
+    maillog_file: join(dir, 'mail.log'),
+    maillog_file_prefixes: dir,
+    myhostname: 'mx.example.test',
+    mydomain: 'example.test',
+    mydestination: '',
+    inet_interfaces: '127.0.0.1',
+    inet_protocols: 'ipv4',
+    smtpd_peername_lookup: 'no',
+    alias_maps: '',
+    local_recipient_maps: '',
+    mynetworks: '127.0.0.0/8',
+    relayhost: `[127.0.0.1]:${sink.port}`,
+    smtp_dns_support_level: 'disabled',
+  };
+  writeFileSync(
+    join(dir, 'main.cf'),
+    Object.entries(settings)
+      .map(([k, v]) => `${k} = ${v}\n`)
+      .join(''),
+  );
+  writeFileSync(
+    join(dir, 'master.cf'),
+    [
+      `127.0.0.1:${port} inet n - n - - smtpd`,
+      'cleanup unix n - n - 0 cleanup',
+      'qmgr unix n - n 300 1 qmgr',
+      'bounce unix - - n - 0 bounce',
+      'defer unix - - n - 0 bounce',
+      'trace unix - - n - 0 bounce',
+      'smtp unix - - n - - smtp',
+      'relay unix - - n - - smtp',
+      'error unix - - n - - error',
+      'retry unix - - n - - error',
+      '',
+    ].join('\n'),
+  );
+  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'postfix', '-c', dir, 'start-fg'], {
+    stdio: 'ignore',
+  });
+  await waitForPort(port);
+  return {
+    port,
+    spool,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = once(child, 'exit');
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function startPostfix(sink: Sink): Promise<Mta> {
+  const pf = await startPostfixOrReason(null, { relayhost: `[127.0.0.1]:${sink.port}`, mydestination: '' });
+  if (typeof pf === 'string') throw new Error(pf);
+  return {
+    port: pf.port,
+    spool: join(pf.dir, 'spool'),
+    stop: async () => {
+      pf.stop();
+      rmSync(pf.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+    },
+  };
+}
+
+interface RunResult {
+  readonly acked: number;
+  readonly accept: number;
+  readonly e2e: number;
+}
+
+/** One end-to-end run: smtp-source into the MTA, the MTA relaying to the sink as it goes. */
+async function runOnce(name: MtaName, sink: Sink): Promise<RunResult> {
+  const mta = name === 'affix' ? await startAffix(sink) : await startPostfix(sink);
+  try {
+    const base = sink.count();
+    const started = process.hrtime.bigint();
+    const source = await smtpSource(mta.port, started);
+    const seconds = await waitForSink(sink, base + source.acked, started);
+    const atSink = sink.count() - base;
+    if (atSink < source.acked) throw new Error(`${name} lost ${source.acked - atSink} acknowledged messages`);
+    const left = await queueLeft(mta.spool);
+    if (left > 0) throw new Error(`${name} left ${left} messages in its queue`);
+    console.error(
+      `${name}: ${source.acked} acked in ${source.seconds.toFixed(2)} s, ${atSink} at the sink after ${seconds.toFixed(2)} s`,
+    );
+    return { acked: source.acked, accept: source.acked / source.seconds, e2e: source.acked / seconds };
+  } finally {
+    await mta.stop();
+  }
+}
+
+/** Runs another bench script as a child process with these arguments; its stdout is printed as it is. */
+function runPart(script: string, args: readonly string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', script), ...args], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${script} exited ${code}`))));
+  });
+}
+
+const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+const spread = (xs: readonly number[]) =>
+  `${xs.map((x) => x.toFixed(0)).join(' / ')} (median ${median(xs).toFixed(0)}, min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)})`;
+const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+
+async function main(): Promise<void> {
+  const skip =
+    (MTAS.includes('Postfix 3.7.11') ? postfixSkipReason() : undefined) ??
+    (findProgram('smtp-source') === null || findProgram('smtp-sink') === null
+      ? 'needs smtp-source and smtp-sink (Debian package postfix)'
+      : undefined);
+  if (skip !== undefined) {
+    console.log(`bench e2e: not run: ${skip}`);
+    return;
+  }
+  const results = new Map<MtaName, RunResult[]>(MTAS.map((m) => [m, []]));
+  const loadBefore = loadavg();
+  const sink = await startSink();
+  try {
+    for (let r = 0; r < SETUP.runs; r++) for (const name of MTAS) results.get(name)!.push(await runOnce(name, sink));
+  } finally {
+    sink.stop();
+  }
+  console.log('bench: e2e (smtp-source -> MTA -> smtp-sink, delivery while accepting)');
+  console.log(
+    `setup: ${SETUP.messages} messages x ${SETUP.size} bytes, ${SETUP.sessions} sessions, 1 recipient, relayhost smtp-sink, ${SETUP.runs} runs`,
+  );
+  console.log('durability: fsync before 250 (both); loss check: sink count >= acknowledged, queue empty at the end');
+  console.log(`load average: ${loadBefore} before, ${loadavg()} after (${availableParallelism()} CPUs)`);
+  for (const [name, rs] of results) {
+    console.log(`${name}: end to end ${spread(rs.map((x) => x.e2e))} msg/s at the sink`);
+    console.log(`${name}: acceptance in the same runs ${spread(rs.map((x) => x.accept))} msg/s`);
+  }
+  if (MTAS.length === 2) {
+    const ax = results.get('affix')!;
+    const pf = results.get('Postfix 3.7.11')!;
+    const pairs = ax.map((a, i) => a.e2e / pf[i]!.e2e);
+    console.log(
+      `ratio affix/Postfix end to end: ${(median(ax.map((x) => x.e2e)) / median(pf.map((x) => x.e2e))).toFixed(2)} (run by run: ${pairs.map((x) => x.toFixed(2)).join(' / ')})`,
+    );
+  }
+  if (opts.parts) {
+    console.log('');
+    await runPart('smtpd/acceptance.ts', [String(SETUP.messages), String(SETUP.sessions), String(SETUP.runs)]);
+    console.log('');
+    await runPart('deliver/drain.ts', [String(SETUP.messages), String(SETUP.runs)]);
+  }
+}
+
+await main();

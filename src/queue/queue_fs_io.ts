@@ -1,0 +1,100 @@
+/**
+ * queue_fs_io: file helpers of the file store (queue_fs_store.ts): writing
+ * every byte (a short write is retried, so it ends in the real error,
+ * ENOSPC), synchronously or through a FileHandle; reading a byte range
+ * synchronously; open(2) on the thread pool giving a plain descriptor; and
+ * unlink or close that tolerate what the caller does not care about.
+ *
+ * Diagnostics: errors are the system's (code ENOSPC, ENOENT ...)
+ * See: queue_fs_store.ts (which calls are synchronous, and why)
+ */
+import { closeSync, open as openCallback, openSync, readSync, writevSync } from 'node:fs';
+import { type FileHandle, unlink } from 'node:fs/promises';
+
+/**
+ * Writes every byte of `buffers`, in order. write(2) may write less than
+ * asked (a disk that fills up does that, without an error), and Node
+ * reports it only in bytesWritten: the rest is written again, which then
+ * fails with the real error (ENOSPC), so a short write can never pass for
+ * a complete file.
+ */
+export async function writeAll(file: FileHandle, buffers: readonly Buffer[]): Promise<void> {
+  let pending = buffers.filter((b) => b.length > 0);
+  while (pending.length > 0) {
+    const { bytesWritten } = await file.writev(pending);
+    let done = bytesWritten;
+    const rest: Buffer[] = [];
+    for (const b of pending) {
+      if (done >= b.length) done -= b.length;
+      else {
+        rest.push(b.subarray(done));
+        done = 0;
+      }
+    }
+    if (bytesWritten === 0 && rest.length > 0) {
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    }
+    pending = rest;
+  }
+}
+
+/** Up to `length` bytes of `path` from `offset` (fewer at end of file), read synchronously. */
+export function readRange(path: string, offset: number, length: number): Buffer {
+  const buf = Buffer.alloc(length);
+  const fd = openSync(path, 'r');
+  try {
+    let got = 0;
+    while (got < length) {
+      const n = readSync(fd, buf, got, length - got, offset + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return buf.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** writeAll() with synchronous writes, for a descriptor (same short-write rule). */
+export function writeAllSync(fd: number, buffers: readonly Buffer[]): void {
+  let pending = buffers.filter((b) => b.length > 0);
+  while (pending.length > 0) {
+    const bytesWritten = writevSync(fd, pending);
+    let done = bytesWritten;
+    const rest: Buffer[] = [];
+    for (const b of pending) {
+      if (done >= b.length) done -= b.length;
+      else {
+        rest.push(b.subarray(done));
+        done = 0;
+      }
+    }
+    if (bytesWritten === 0 && rest.length > 0) {
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    }
+    pending = rest;
+  }
+}
+
+/** open(2) on the thread pool, giving a plain descriptor (a FileHandle must not be closed behind its back). */
+export function openFd(path: string, flags: string, mode: number): Promise<number> {
+  return new Promise((ok, fail) => openCallback(path, flags, mode, (err, fd) => (err === null ? ok(fd) : fail(err))));
+}
+
+/** close() on a path that is already failing: the first error is the one reported. */
+export function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // ignored, see above
+  }
+}
+
+/** unlink() that does not mind a missing file; cheaper than rm({ force: true }), which stats first. */
+export async function unlinkIfThere(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
