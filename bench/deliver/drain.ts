@@ -19,15 +19,16 @@
  *
  * Needs root (private Postfix) and Debian's postfix (smtp-source, smtp-sink).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startMaster } from '../../src/cli/master.ts';
 import { createPrograms, ServiceHub } from '../../src/cli/master_programs.ts';
 import { readConfig } from '../../src/config/config.ts';
-import { freePort, postfixSkipReason, startPostfixOrReason } from '../../test/peers/postfix_instance.ts';
+import { postfixSkipReason, startPostfixOrReason } from '../../test/peers/postfix_instance.ts';
 import { findProgram } from '../../test/peers/programs.ts';
+import { queueFiles, type Sink, startSink, waitForSink } from '../bench_peers.ts';
 
 const SETUP = {
   messages: Number(process.argv[2] ?? 5000),
@@ -38,45 +39,6 @@ const SETUP = {
 
 const HOLD = { smtpd_client_restrictions: 'check_client_access static:HOLD' };
 
-/** smtp-sink with its running counter; `count()` is the messages it has taken. */
-interface Sink {
-  readonly port: number;
-  count(): number;
-  stop(): void;
-}
-
-async function startSink(): Promise<Sink> {
-  const port = await freePort();
-  const child: ChildProcess = spawn(findProgram('smtp-sink')!, ['-c', '-u', 'nobody', `127.0.0.1:${port}`, '1024'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let last = 0;
-  let tail = '';
-  child.stdout!.setEncoding('latin1').on('data', (d: string) => {
-    tail = (tail + d).slice(-200);
-    const all = [...tail.matchAll(/mesg=(\d+)/g)];
-    if (all.length > 0) last = Number(all.at(-1)![1]);
-  });
-  await new Promise((r) => setTimeout(r, 300));
-  return { port, count: () => last, stop: () => child.kill('SIGTERM') };
-}
-
-/** Resolves when the sink has counted `n` messages, with the seconds since `started`; rejects after `timeoutMs` of no progress. */
-async function waitForSink(sink: Sink, n: number, started: bigint, timeoutMs = 60_000): Promise<number> {
-  let seen = sink.count();
-  let lastProgress = Date.now();
-  while (sink.count() < n) {
-    await new Promise((r) => setTimeout(r, 5));
-    if (sink.count() !== seen) {
-      seen = sink.count();
-      lastProgress = Date.now();
-    } else if (Date.now() - lastProgress > timeoutMs) {
-      throw new Error(`the sink stopped at ${seen} of ${n} messages`);
-    }
-  }
-  return Number(process.hrtime.bigint() - started) / 1e9;
-}
-
 function run(program: string, args: readonly string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(findProgram(program) ?? program, args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -84,19 +46,6 @@ function run(program: string, args: readonly string[]): Promise<void> {
     child.stderr.setEncoding('latin1').on('data', (d: string) => (err += d));
     child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${program} exited ${code}: ${err}`))));
   });
-}
-
-/** Files in a queue directory tree (hashed or not). */
-function countFiles(dir: string): number {
-  let n = 0;
-  try {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      n += e.isDirectory() ? countFiles(join(dir, e.name)) : 1;
-    }
-  } catch {
-    // no such queue directory yet
-  }
-  return n;
 }
 
 async function waitForCount(what: () => number, n: number, label: string): Promise<void> {
@@ -124,14 +73,15 @@ async function drainPostfix(sink: Sink): Promise<number> {
       'rcpt@remote.test',
       `127.0.0.1:${pf.port}`,
     ]);
-    await waitForCount(() => countFiles(join(spool, 'hold')), SETUP.messages, 'Postfix held');
+    await waitForCount(() => queueFiles(join(spool, 'hold')).length, SETUP.messages, 'Postfix held');
     const base = sink.count();
     const started = process.hrtime.bigint();
     await run('postsuper', ['-c', pf.dir, '-H', 'ALL']);
     await run('postqueue', ['-c', pf.dir, '-f']);
     const seconds = await waitForSink(sink, base + SETUP.messages, started);
     // The sink counts at the final dot; the queue file goes a moment later.
-    const left = () => ['incoming', 'active', 'deferred', 'hold'].reduce((n, q) => n + countFiles(join(spool, q)), 0);
+    const left = () =>
+      ['incoming', 'active', 'deferred', 'hold'].reduce((n, q) => n + queueFiles(join(spool, q)).length, 0);
     for (let i = 0; i < 500 && left() > 0; i++) await new Promise((r) => setTimeout(r, 20));
     if (left() > 0) throw new Error(`Postfix left ${left()} messages in the queue`);
     return seconds;

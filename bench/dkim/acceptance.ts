@@ -20,15 +20,15 @@
  *
  * Needs Debian's postfix package (smtp-source).
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateDkimKey } from '../../src/auth/auth_dkim_key.ts';
 import { startMaster } from '../../src/cli/master.ts';
 import { createPrograms, ServiceHub } from '../../src/cli/master_programs.ts';
 import { freePort } from '../../test/peers/postfix_instance.ts';
-import { findProgram, missingPrograms } from '../../test/peers/programs.ts';
+import { missingPrograms } from '../../test/peers/programs.ts';
+import { queueFiles, smtpSource } from '../bench_peers.ts';
 
 const SETUP = {
   messages: Number(process.argv[2] ?? 10_000),
@@ -40,50 +40,6 @@ const SETUP = {
 
 type Variant = 'signing off' | 'RSA-2048' | 'Ed25519';
 const VARIANTS: readonly Variant[] = ['signing off', 'RSA-2048', 'Ed25519'];
-
-/** Runs smtp-source; resolves with seconds taken and the messages acknowledged (its -c counter). */
-function smtpSource(port: number, messages: number = SETUP.messages): Promise<{ seconds: number; acked: number }> {
-  const args = [
-    '-4',
-    '-c',
-    '-s',
-    String(SETUP.sessions),
-    '-m',
-    String(messages),
-    '-l',
-    String(SETUP.size),
-    '-f',
-    'bench@example.org',
-    '-t',
-    'rcpt@mx.example.test',
-    `127.0.0.1:${port}`,
-  ];
-  const started = process.hrtime.bigint();
-  return new Promise((resolve, reject) => {
-    const child = spawn(findProgram('smtp-source')!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('latin1').on('data', (d: string) => (out += d));
-    child.stderr.setEncoding('latin1').on('data', (d: string) => (err += d));
-    child.on('close', (code) => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const counts = out.split(/[\r\n]/).filter((x) => /^\d+$/.test(x.trim()));
-      const acked = counts.length > 0 ? Number(counts.at(-1)) : 0;
-      if (code !== 0) reject(new Error(`smtp-source exited ${code}: ${err}`));
-      else resolve({ seconds, acked });
-    });
-  });
-}
-
-/** The files in a queue directory tree (hashed or not). */
-function queueFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    if (e.isDirectory()) out.push(...queueFiles(join(dir, e.name)));
-    else out.push(join(dir, e.name));
-  }
-  return out;
-}
 
 /** The main.cf lines that turn signing on with one key of `variant`. */
 function signingSettings(dir: string, variant: Variant): Record<string, string> {
@@ -157,7 +113,7 @@ async function main(): Promise<void> {
   for (const variant of VARIANTS) {
     const mta = await startAffix(variant);
     try {
-      await smtpSource(mta.port, SETUP.warmup);
+      await smtpSource({ ...SETUP, messages: SETUP.warmup, port: mta.port, to: 'rcpt@mx.example.test' });
     } finally {
       await mta.stop();
     }
@@ -169,7 +125,7 @@ async function main(): Promise<void> {
       const mta = await startAffix(variant);
       try {
         const before = process.cpuUsage();
-        const r = await smtpSource(mta.port);
+        const r = await smtpSource({ ...SETUP, port: mta.port, to: 'rcpt@mx.example.test' });
         const used = process.cpuUsage(before);
         await new Promise((resolve) => setTimeout(resolve, 500));
         const held = queueFiles(mta.hold);

@@ -21,20 +21,24 @@
  * child process, and prints their figures too.
  *
  *   node --import tsx bench/e2e/e2e.ts [--messages N] [--sessions S] [--runs R]
- *        [--only affix|postfix] [--parts]
+ *        [--only affix|postfix] [--parts] [--dkim rsa|ed25519]
+ *
+ * --dkim makes affix sign every message (one key, RSA-2048 or Ed25519):
+ * the cost of signing end to end, next to a run without it.
  *
  * Needs root (private Postfix) and Debian's postfix (smtp-source, smtp-sink).
  * Prints figures only; nothing here is a timed test.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { generateDkimKey } from '../../src/auth/auth_dkim_key.ts';
 import { freePort, postfixSkipReason, startPostfixOrReason } from '../../test/peers/postfix_instance.ts';
 import { findProgram } from '../../test/peers/programs.ts';
+import { queueFiles, type Sink, smtpSource, startSink, waitForPort, waitForSink } from '../bench_peers.ts';
 
 const ENTRY = join(import.meta.dirname, '..', '..', 'test', 'peers', 'affix_entry.ts');
 
@@ -45,8 +49,15 @@ const { values: opts } = parseArgs({
     runs: { type: 'string', default: '3' },
     only: { type: 'string' },
     parts: { type: 'boolean', default: false },
+    dkim: { type: 'string' },
   },
 });
+if (opts.dkim !== undefined && opts.dkim !== 'rsa' && opts.dkim !== 'ed25519') {
+  console.error(
+    'usage: e2e.ts [--messages N] [--sessions S] [--runs R] [--only affix|postfix] [--parts] [--dkim rsa|ed25519]',
+  );
+  process.exit(64);
+}
 
 const SETUP = {
   messages: Number(opts.messages),
@@ -59,95 +70,10 @@ type MtaName = 'Postfix 3.7.11' | 'affix';
 const MTAS: readonly MtaName[] =
   opts.only === 'affix' ? ['affix'] : opts.only === 'postfix' ? ['Postfix 3.7.11'] : ['Postfix 3.7.11', 'affix'];
 
-/** smtp-sink with its running counter; `count()` is the messages it has taken. */
-interface Sink {
-  readonly port: number;
-  count(): number;
-  stop(): void;
-}
-
-async function startSink(): Promise<Sink> {
-  const port = await freePort();
-  const root = process.getuid?.() === 0;
-  const child: ChildProcess = spawn(
-    findProgram('smtp-sink')!,
-    ['-c', ...(root ? ['-u', 'nobody'] : []), `127.0.0.1:${port}`, '1024'],
-    { stdio: ['ignore', 'pipe', 'ignore'] },
-  );
-  let last = 0;
-  let tail = '';
-  child.stdout!.setEncoding('latin1').on('data', (d: string) => {
-    tail = (tail + d).slice(-200);
-    const all = [...tail.matchAll(/mesg=(\d+)/g)];
-    if (all.length > 0) last = Number(all.at(-1)![1]);
-  });
-  await new Promise((r) => setTimeout(r, 300));
-  return { port, count: () => last, stop: () => child.kill('SIGTERM') };
-}
-
-/** Runs smtp-source against `port`; resolves with seconds taken and messages acknowledged (its -c counter). */
-function smtpSource(port: number, started: bigint): Promise<{ seconds: number; acked: number }> {
-  const args = [
-    '-4',
-    '-c',
-    '-s',
-    String(SETUP.sessions),
-    '-m',
-    String(SETUP.messages),
-    '-l',
-    String(SETUP.size),
-    '-f',
-    'bench@example.org',
-    '-t',
-    'rcpt@remote.test',
-    `127.0.0.1:${port}`,
-  ];
-  return new Promise((resolve, reject) => {
-    const child = spawn(findProgram('smtp-source')!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('latin1').on('data', (d: string) => (out = (out + d).slice(-200)));
-    child.stderr.setEncoding('latin1').on('data', (d: string) => (err += d));
-    child.on('close', (code) => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const counts = out.split(/[\r\n]/).filter((x) => /^\d+$/.test(x.trim()));
-      const acked = counts.length > 0 ? Number(counts.at(-1)) : 0;
-      if (code !== 0) reject(new Error(`smtp-source exited ${code}: ${err}`));
-      else resolve({ seconds, acked });
-    });
-  });
-}
-
-/** Resolves when the sink has counted `n` messages, with the seconds since `started`; rejects after `timeoutMs` of no progress. */
-async function waitForSink(sink: Sink, n: number, started: bigint, timeoutMs = 60_000): Promise<number> {
-  let seen = sink.count();
-  let lastProgress = Date.now();
-  while (sink.count() < n) {
-    await new Promise((r) => setTimeout(r, 5));
-    if (sink.count() !== seen) {
-      seen = sink.count();
-      lastProgress = Date.now();
-    } else if (Date.now() - lastProgress > timeoutMs) {
-      throw new Error(`the sink stopped at ${seen} of ${n} messages`);
-    }
-  }
-  return Number(process.hrtime.bigint() - started) / 1e9;
-}
-
-/** Files in a queue directory tree (hashed or not). */
-function countFiles(dir: string): number {
-  let n = 0;
-  try {
-    for (const e of readdirSync(dir, { withFileTypes: true })) n += e.isDirectory() ? countFiles(join(dir, e.name)) : 1;
-  } catch {
-    // no such queue directory (yet)
-  }
-  return n;
-}
-
 /** Waits (up to 10 s) for the queue directories under `spool` to be empty; returns what is left. */
 async function queueLeft(spool: string): Promise<number> {
-  const left = () => ['incoming', 'active', 'deferred', 'hold'].reduce((n, q) => n + countFiles(join(spool, q)), 0);
+  const left = () =>
+    ['incoming', 'active', 'deferred', 'hold'].reduce((n, q) => n + queueFiles(join(spool, q)).length, 0);
   for (let i = 0; i < 500 && left() > 0; i++) await new Promise((r) => setTimeout(r, 20));
   return left();
 }
@@ -159,22 +85,17 @@ interface Mta {
   stop(): Promise<void>;
 }
 
-/** Resolves once something accepts connections on 127.0.0.1:`port`. */
-async function waitForPort(port: number, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** With --dkim: main.cf lines that make affix sign every message (RSA-2048 or Ed25519); Postfix does not sign. */
+function dkimSettings(dir: string): Record<string, string> {
+  if (opts.dkim === undefined) return {};
+  const { privatePem } = generateDkimKey(opts.dkim === 'rsa' ? 'rsa' : 'ed25519', 2048);
+  writeFileSync(join(dir, 'bench.private'), privatePem, { mode: 0o600 });
+  writeFileSync(join(dir, 'KeyTable'), `bench example.org:bench:${join(dir, 'bench.private')}\n`);
+  writeFileSync(join(dir, 'SigningTable'), '*@example.org bench\n');
+  return {
+    affix_dkim_key_table: `file:${join(dir, 'KeyTable')}`,
+    affix_dkim_signing_table: `refile:${join(dir, 'SigningTable')}`,
+  };
 }
 
 /** affix as it is deployed: `affix postfix start-fg` in its own process (with its thread pool), as bench/queue does. */
@@ -199,6 +120,7 @@ async function startAffix(sink: Sink): Promise<Mta> {
     mynetworks: '127.0.0.0/8',
     relayhost: `[127.0.0.1]:${sink.port}`,
     smtp_dns_support_level: 'disabled',
+    ...dkimSettings(dir),
   };
   writeFileSync(
     join(dir, 'main.cf'),
@@ -267,7 +189,7 @@ async function runOnce(name: MtaName, sink: Sink): Promise<RunResult> {
   try {
     const base = sink.count();
     const started = process.hrtime.bigint();
-    const source = await smtpSource(mta.port, started);
+    const source = await smtpSource({ ...SETUP, port: mta.port, to: 'rcpt@remote.test', started });
     const seconds = await waitForSink(sink, base + source.acked, started);
     const atSink = sink.count() - base;
     if (atSink < source.acked) throw new Error(`${name} lost ${source.acked - atSink} acknowledged messages`);
@@ -317,7 +239,7 @@ async function main(): Promise<void> {
   }
   console.log('bench: e2e (smtp-source -> MTA -> smtp-sink, delivery while accepting)');
   console.log(
-    `setup: ${SETUP.messages} messages x ${SETUP.size} bytes, ${SETUP.sessions} sessions, 1 recipient, relayhost smtp-sink, ${SETUP.runs} runs`,
+    `setup: ${SETUP.messages} messages x ${SETUP.size} bytes, ${SETUP.sessions} sessions, 1 recipient, relayhost smtp-sink, ${SETUP.runs} runs${opts.dkim === undefined ? '' : `, affix signs with DKIM ${opts.dkim}`}`,
   );
   console.log('durability: fsync before 250 (both); loss check: sink count >= acknowledged, queue empty at the end');
   console.log(`load average: ${loadBefore} before, ${loadavg()} after (${availableParallelism()} CPUs)`);

@@ -19,7 +19,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { chmodSync, createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -27,6 +26,7 @@ import { controlRequest, controlSocketPath } from '../../src/cli/master_control.
 import { FsQueueStore } from '../../src/queue/queue_fs_store.ts';
 import { freePort } from '../../test/peers/postfix_instance.ts';
 import { findProgram } from '../../test/peers/programs.ts';
+import { waitForPort } from '../bench_peers.ts';
 
 const ENTRY = join(import.meta.dirname, '..', '..', 'test', 'peers', 'affix_entry.ts');
 
@@ -61,23 +61,6 @@ export function crashSkipReason(): string | undefined {
     return 'needs smtp-source and smtp-sink (Debian package postfix)';
   }
   return undefined;
-}
-
-async function waitForPort(port: number, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1');
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 function startAffix(conf: string): ChildProcess {

@@ -13,14 +13,13 @@
  *
  * Needs root (private Postfix) and Debian's postfix (smtp-source).
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startMaster } from '../../src/cli/master.ts';
 import { createPrograms, ServiceHub } from '../../src/cli/master_programs.ts';
 import { freePort, postfixSkipReason, startPostfixOrReason } from '../../test/peers/postfix_instance.ts';
-import { findProgram } from '../../test/peers/programs.ts';
+import { queueFiles, smtpSource } from '../bench_peers.ts';
 
 const SETUP = {
   messages: Number(process.argv[2] ?? 10_000),
@@ -30,50 +29,6 @@ const SETUP = {
 } as const;
 
 const HOLD = { smtpd_client_restrictions: 'check_client_access static:HOLD' };
-
-/** Runs smtp-source; resolves with seconds taken and the messages acknowledged (its -c counter). */
-function smtpSource(port: number): Promise<{ seconds: number; acked: number }> {
-  const args = [
-    '-4',
-    '-c',
-    '-s',
-    String(SETUP.sessions),
-    '-m',
-    String(SETUP.messages),
-    '-l',
-    String(SETUP.size),
-    '-f',
-    'bench@example.org',
-    '-t',
-    'rcpt@mx.example.test',
-    `127.0.0.1:${port}`,
-  ];
-  const started = process.hrtime.bigint();
-  return new Promise((resolve, reject) => {
-    const child = spawn(findProgram('smtp-source')!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('latin1').on('data', (d: string) => (out += d));
-    child.stderr.setEncoding('latin1').on('data', (d: string) => (err += d));
-    child.on('close', (code) => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const counts = out.split(/[\r\n]/).filter((x) => /^\d+$/.test(x.trim()));
-      const acked = counts.length > 0 ? Number(counts.at(-1)) : 0;
-      if (code !== 0) reject(new Error(`smtp-source exited ${code}: ${err}`));
-      else resolve({ seconds, acked });
-    });
-  });
-}
-
-/** Files in a queue directory tree (hashed or not). */
-function countFiles(dir: string): number {
-  let n = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    if (e.isDirectory()) n += countFiles(join(dir, e.name));
-    else n++;
-  }
-  return n;
-}
 
 async function startAffix(): Promise<{ port: number; dir: string; stop: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'affix-bench-'));
@@ -143,9 +98,9 @@ async function main(): Promise<void> {
         };
       }
       try {
-        const r = await smtpSource(mta.port);
+        const r = await smtpSource({ ...SETUP, port: mta.port, to: 'rcpt@mx.example.test' });
         await new Promise((resolve) => setTimeout(resolve, 500));
-        const held = countFiles(mta.dir);
+        const held = queueFiles(mta.dir).length;
         if (held < r.acked) throw new Error(`${name} lost ${r.acked - held} acknowledged messages`);
         results[name]!.push(r.acked / r.seconds);
         console.error(`${name} run ${run + 1}: ${r.acked} acked in ${r.seconds.toFixed(2)} s, ${held} held`);
