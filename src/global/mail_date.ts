@@ -16,9 +16,18 @@ const two = (n: number): string => String(n).padStart(2, '0');
 // Building an Intl formatter costs far more than using one: build it once.
 const ZONE_FORMAT = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' });
 
-/** The local time zone's abbreviation at `d`, as %Z prints it where Intl knows one. */
-function zoneName(d: Date): string {
-  return ZONE_FORMAT.formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ?? 'UTC';
+// formatToParts() costs tens of microseconds, once per message; the name
+// changes only with the offset (daylight saving), so it is kept for the
+// hour and offset it was computed for.
+let zoneCache = { hour: Number.NaN, offset: Number.NaN, name: '' };
+
+/** The local time zone's abbreviation at `d` (whose UTC offset is `offset` minutes), as %Z prints it where Intl knows one. */
+function zoneName(d: Date, offset: number): string {
+  const hour = Math.floor(d.getTime() / 3_600_000);
+  if (zoneCache.hour === hour && zoneCache.offset === offset) return zoneCache.name;
+  const name = ZONE_FORMAT.formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ?? 'UTC';
+  zoneCache = { hour, offset, name };
+  return name;
 }
 
 /** The date of `ms` (milliseconds since the epoch) in the process's time zone. */
@@ -27,7 +36,7 @@ export function mailDate(ms: number): string {
   const offset = -d.getTimezoneOffset();
   const sign = offset < 0 ? '-' : '+';
   const abs = Math.abs(offset);
-  const zone = zoneName(d);
+  const zone = zoneName(d, offset);
   return (
     `${DAYS[d.getDay()]}, ${String(d.getDate()).padStart(2, ' ')} ${MONTHS[d.getMonth()]} ${d.getFullYear()} ` +
     `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())} ` +
