@@ -47,9 +47,13 @@ function bounceUnavailable(name: string): BounceService {
 }
 
 /** What the services of one daemon share. */
+/** How long a client's MAIL waits for cleanup to start (daemon start-up, reload) before 451 4.3.0. */
+const CLEANUP_WAIT_MS = 10_000;
+
 export class ServiceHub {
   readonly #stores = new Map<string, Promise<FsQueueStore>>();
   readonly #cleanups = new Map<string, CleanupService>();
+  readonly #cleanupWaiters = new Map<string, Array<() => void>>();
   readonly #agents = new Map<string, AgentBinding>();
   readonly #bounces = new Map<string, BounceService>();
   #bounceNames: BounceServiceNames = { bounce: 'bounce', defer: 'defer', trace: 'trace' };
@@ -110,9 +114,11 @@ export class ServiceHub {
   /**
    * A CleanupService that forwards each call to the one running under `name`
    * at that moment (smtpd starts before cleanup in master.cf order, and
-   * cleanup is rebuilt on reload). While none runs, mail is refused with
-   * `451 4.3.0 Error: queue file write error`, as when Postfix's smtpd cannot
-   * reach cleanup.
+   * cleanup is rebuilt on reload). The space check at MAIL, the first call of
+   * every transaction, waits up to CLEANUP_WAIT_MS for cleanup to run, as
+   * Postfix's smtpd waits for master to start cleanup; past that, and for a
+   * later call while none runs, mail is refused with `451 4.3.0 Error: queue
+   * file write error`, as when Postfix's smtpd cannot reach cleanup.
    */
   cleanupFor(name: string): CleanupService {
     const target = (): CleanupService => {
@@ -123,13 +129,40 @@ export class ServiceHub {
     return {
       newQueueId: () => target().newQueueId(),
       submit: (request, content) => target().submit(request, content),
-      checkSpace: async () => target().checkSpace?.(),
+      checkSpace: async () => {
+        await this.#cleanupRunning(name);
+        return target().checkSpace?.();
+      },
     };
   }
 
   setCleanup(name: string, service: CleanupService | null): void {
-    if (service === null) this.#cleanups.delete(name);
-    else this.#cleanups.set(name, service);
+    if (service === null) {
+      this.#cleanups.delete(name);
+      return;
+    }
+    this.#cleanups.set(name, service);
+    for (const wake of this.#cleanupWaiters.get(name) ?? []) wake();
+    this.#cleanupWaiters.delete(name);
+  }
+
+  /** Resolves once cleanup `name` runs, or after CLEANUP_WAIT_MS (the caller then finds none). */
+  async #cleanupRunning(name: string): Promise<void> {
+    if (this.#cleanups.has(name)) return;
+    await new Promise<void>((resolve) => {
+      const waiters = this.#cleanupWaiters.get(name) ?? [];
+      const wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      // On time-out, leave the list: a cleanup that never starts must not collect waiters.
+      const timer = setTimeout(() => {
+        waiters.splice(waiters.indexOf(wake), 1);
+        resolve();
+      }, CLEANUP_WAIT_MS);
+      waiters.push(wake);
+      this.#cleanupWaiters.set(name, waiters);
+    });
   }
 
   /** The agent bound to master.cf service `name`: what qmgr calls for transport `name`. */
