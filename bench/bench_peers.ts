@@ -1,11 +1,12 @@
 /**
- * bench_peers: what the MTA benchmarks share — Postfix's smtp-source as the
+ * bench_peers: what the MTA benchmarks share: Postfix's smtp-source as the
  * load, smtp-sink as the far end with its running counter, waiting for a
- * port to listen, and counting the files left in a queue. Each bench keeps
+ * port to listen, counting the files left in a queue, and the affix
+ * configuration every bench starts from. Each bench keeps
  * only what it measures; the programs it drives are started here alike.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from '../test/peers/postfix_instance.ts';
@@ -120,4 +121,59 @@ export function queueFiles(dir: string): string[] {
     else out.push(join(dir, e.name));
   }
   return out;
+}
+
+/** The master.cf line of affix's smtpd on 127.0.0.1:`port`. */
+export const smtpdService = (port: number): string => `127.0.0.1:${port} inet n - n - - smtpd`;
+
+/** The master.cf line of cleanup: all an accepting affix needs besides smtpd. */
+export const CLEANUP_SERVICE = 'cleanup unix n - n - 0 cleanup';
+
+/** master.cf lines for a relaying affix: cleanup, qmgr, bounces, and the smtp client to the sink. */
+export const AFFIX_RELAY_SERVICES: readonly string[] = [
+  CLEANUP_SERVICE,
+  'qmgr unix n - n 300 1 qmgr',
+  'bounce unix - - n - 0 bounce',
+  'defer unix - - n - 0 bounce',
+  'trace unix - - n - 0 bounce',
+  'smtp unix - - n - - smtp',
+  'relay unix - - n - - smtp',
+  'error unix - - n - - error',
+  'retry unix - - n - - error',
+];
+
+/**
+ * Writes the main.cf and master.cf of a bench's affix into `dir`: its files
+ * under `dir` (the queue in `dir/queue`), loopback only, no aliases or
+ * recipient tables, clients in 127.0.0.0/8 trusted; `settings` adds to or
+ * overrides that. Resolves to the queue directory.
+ */
+export function writeAffixBenchConfig(
+  dir: string,
+  settings: Readonly<Record<string, string>>,
+  services: readonly string[],
+): string {
+  const queue = join(dir, 'queue');
+  const main: Record<string, string> = {
+    compatibility_level: '3.6',
+    queue_directory: queue,
+    data_directory: join(dir, 'lib'),
+    maillog_file: join(dir, 'mail.log'),
+    maillog_file_prefixes: dir,
+    myhostname: 'mx.example.test',
+    mydomain: 'example.test',
+    inet_interfaces: '127.0.0.1',
+    inet_protocols: 'ipv4',
+    smtpd_peername_lookup: 'no',
+    alias_maps: '',
+    local_recipient_maps: '',
+    mynetworks: '127.0.0.0/8',
+    ...settings,
+  };
+  const mainText = Object.entries(main)
+    .map(([k, v]) => `${k} = ${v}\n`)
+    .join('');
+  writeFileSync(join(dir, 'main.cf'), mainText);
+  writeFileSync(join(dir, 'master.cf'), `${services.join('\n')}\n`);
+  return queue;
 }

@@ -20,7 +20,7 @@
  * Needs root (private Postfix) and Debian's postfix (smtp-source, smtp-sink).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startMaster } from '../../src/cli/master.ts';
@@ -28,7 +28,14 @@ import { createPrograms, ServiceHub } from '../../src/cli/master_programs.ts';
 import { readConfig } from '../../src/config/config.ts';
 import { postfixSkipReason, startPostfixOrReason } from '../../test/peers/postfix_instance.ts';
 import { findProgram } from '../../test/peers/programs.ts';
-import { queueFiles, type Sink, startSink, waitForSink } from '../bench_peers.ts';
+import {
+  AFFIX_RELAY_SERVICES,
+  queueFiles,
+  type Sink,
+  startSink,
+  waitForSink,
+  writeAffixBenchConfig,
+} from '../bench_peers.ts';
 
 const SETUP = {
   messages: Number(process.argv[2] ?? 5000),
@@ -104,41 +111,10 @@ function benchMessage(i: number): Buffer {
 /** affix: cleanup into hold, then hold -> deferred and qmgr's flush; seconds until the sink has them all. */
 async function drainAffix(sink: Sink): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'affix-drain-'));
-  const settings: Record<string, string> = {
-    compatibility_level: '3.6',
-    queue_directory: join(dir, 'queue'),
-    data_directory: join(dir, 'lib'),
-    maillog_file: join(dir, 'mail.log'),
-    maillog_file_prefixes: dir,
-    myhostname: 'mx.example.test',
-    mydomain: 'example.test',
-    mydestination: '',
-    inet_interfaces: '127.0.0.1',
-    inet_protocols: 'ipv4',
-    alias_maps: '',
-    relayhost: `[127.0.0.1]:${sink.port}`,
-    smtp_dns_support_level: 'disabled',
-  };
-  writeFileSync(
-    join(dir, 'main.cf'),
-    Object.entries(settings)
-      .map(([k, v]) => `${k} = ${v}\n`)
-      .join(''),
-  );
-  writeFileSync(
-    join(dir, 'master.cf'),
-    [
-      'cleanup unix n - n - 0 cleanup',
-      'qmgr unix n - n 300 1 qmgr',
-      'bounce unix - - n - 0 bounce',
-      'defer unix - - n - 0 bounce',
-      'trace unix - - n - 0 bounce',
-      'smtp unix - - n - - smtp',
-      'relay unix - - n - - smtp',
-      'error unix - - n - - error',
-      'retry unix - - n - - error',
-      '',
-    ].join('\n'),
+  writeAffixBenchConfig(
+    dir,
+    { mydestination: '', relayhost: `[127.0.0.1]:${sink.port}`, smtp_dns_support_level: 'disabled' },
+    AFFIX_RELAY_SERVICES,
   );
   const hub = new ServiceHub();
   const master = await startMaster({ optionC: dir, env: {}, signals: false, programs: createPrograms(hub) });

@@ -28,7 +28,7 @@ import { startMaster } from '../../src/cli/master.ts';
 import { createPrograms, ServiceHub } from '../../src/cli/master_programs.ts';
 import { freePort } from '../../test/peers/postfix_instance.ts';
 import { missingPrograms } from '../../test/peers/programs.ts';
-import { queueFiles, smtpSource } from '../bench_peers.ts';
+import { CLEANUP_SERVICE, queueFiles, smtpdService, smtpSource, writeAffixBenchConfig } from '../bench_peers.ts';
 
 const SETUP = {
   messages: Number(process.argv[2] ?? 10_000),
@@ -58,32 +58,12 @@ async function startAffix(
   variant: Variant,
 ): Promise<{ port: number; hold: string; log: () => string; stop: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'affix-bench-dkim-'));
-  const queue = join(dir, 'queue');
   const port = await freePort();
-  const settings: Record<string, string> = {
-    compatibility_level: '3.6',
-    queue_directory: queue,
-    data_directory: join(dir, 'lib'),
-    maillog_file: join(dir, 'mail.log'),
-    maillog_file_prefixes: dir,
-    myhostname: 'mx.example.test',
-    mydomain: 'example.test',
-    inet_interfaces: '127.0.0.1',
-    inet_protocols: 'ipv4',
-    smtpd_peername_lookup: 'no',
-    alias_maps: '',
-    local_recipient_maps: '',
-    mynetworks: '127.0.0.0/8',
-    smtpd_client_restrictions: 'check_client_access static:HOLD',
-    ...signingSettings(dir, variant),
-  };
-  writeFileSync(
-    join(dir, 'main.cf'),
-    Object.entries(settings)
-      .map(([k, v]) => `${k} = ${v}\n`)
-      .join(''),
+  const queue = writeAffixBenchConfig(
+    dir,
+    { smtpd_client_restrictions: 'check_client_access static:HOLD', ...signingSettings(dir, variant) },
+    [smtpdService(port), CLEANUP_SERVICE],
   );
-  writeFileSync(join(dir, 'master.cf'), `127.0.0.1:${port} inet n - n - - smtpd\ncleanup unix n - n - 0 cleanup\n`);
   const master = await startMaster({
     optionC: dir,
     env: {},

@@ -38,7 +38,17 @@ import { parseArgs } from 'node:util';
 import { generateDkimKey } from '../../src/auth/auth_dkim_key.ts';
 import { freePort, postfixSkipReason, startPostfixOrReason } from '../../test/peers/postfix_instance.ts';
 import { findProgram } from '../../test/peers/programs.ts';
-import { queueFiles, type Sink, smtpSource, startSink, waitForPort, waitForSink } from '../bench_peers.ts';
+import {
+  AFFIX_RELAY_SERVICES,
+  queueFiles,
+  type Sink,
+  smtpdService,
+  smtpSource,
+  startSink,
+  waitForPort,
+  waitForSink,
+  writeAffixBenchConfig,
+} from '../bench_peers.ts';
 
 const ENTRY = join(import.meta.dirname, '..', '..', 'test', 'peers', 'affix_entry.ts');
 
@@ -101,48 +111,16 @@ function dkimSettings(dir: string): Record<string, string> {
 /** affix as it is deployed: `affix postfix start-fg` in its own process (with its thread pool), as bench/queue does. */
 async function startAffix(sink: Sink): Promise<Mta> {
   const dir = mkdtempSync(join(tmpdir(), 'affix-e2e-'));
-  const spool = join(dir, 'queue');
   const port = await freePort();
-  const settings: Record<string, string> = {
-    compatibility_level: '3.6',
-    queue_directory: spool,
-    data_directory: join(dir, 'lib'),
-    maillog_file: join(dir, 'mail.log'),
-    maillog_file_prefixes: dir,
-    myhostname: 'mx.example.test',
-    mydomain: 'example.test',
-    mydestination: '',
-    inet_interfaces: '127.0.0.1',
-    inet_protocols: 'ipv4',
-    smtpd_peername_lookup: 'no',
-    alias_maps: '',
-    local_recipient_maps: '',
-    mynetworks: '127.0.0.0/8',
-    relayhost: `[127.0.0.1]:${sink.port}`,
-    smtp_dns_support_level: 'disabled',
-    ...dkimSettings(dir),
-  };
-  writeFileSync(
-    join(dir, 'main.cf'),
-    Object.entries(settings)
-      .map(([k, v]) => `${k} = ${v}\n`)
-      .join(''),
-  );
-  writeFileSync(
-    join(dir, 'master.cf'),
-    [
-      `127.0.0.1:${port} inet n - n - - smtpd`,
-      'cleanup unix n - n - 0 cleanup',
-      'qmgr unix n - n 300 1 qmgr',
-      'bounce unix - - n - 0 bounce',
-      'defer unix - - n - 0 bounce',
-      'trace unix - - n - 0 bounce',
-      'smtp unix - - n - - smtp',
-      'relay unix - - n - - smtp',
-      'error unix - - n - - error',
-      'retry unix - - n - - error',
-      '',
-    ].join('\n'),
+  const spool = writeAffixBenchConfig(
+    dir,
+    {
+      mydestination: '',
+      relayhost: `[127.0.0.1]:${sink.port}`,
+      smtp_dns_support_level: 'disabled',
+      ...dkimSettings(dir),
+    },
+    [smtpdService(port), ...AFFIX_RELAY_SERVICES],
   );
   const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'postfix', '-c', dir, 'start-fg'], {
     stdio: 'ignore',

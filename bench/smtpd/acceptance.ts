@@ -13,13 +13,13 @@
  *
  * Needs root (private Postfix) and Debian's postfix (smtp-source).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startMaster } from '../../src/cli/master.ts';
 import { createPrograms, ServiceHub } from '../../src/cli/master_programs.ts';
 import { freePort, postfixSkipReason, startPostfixOrReason } from '../../test/peers/postfix_instance.ts';
-import { queueFiles, smtpSource } from '../bench_peers.ts';
+import { CLEANUP_SERVICE, queueFiles, smtpdService, smtpSource, writeAffixBenchConfig } from '../bench_peers.ts';
 
 const SETUP = {
   messages: Number(process.argv[2] ?? 10_000),
@@ -32,31 +32,8 @@ const HOLD = { smtpd_client_restrictions: 'check_client_access static:HOLD' };
 
 async function startAffix(): Promise<{ port: number; dir: string; stop: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'affix-bench-'));
-  const queue = join(dir, 'queue');
   const port = await freePort();
-  const settings: Record<string, string> = {
-    compatibility_level: '3.6',
-    queue_directory: queue,
-    data_directory: join(dir, 'lib'),
-    maillog_file: join(dir, 'mail.log'),
-    maillog_file_prefixes: dir,
-    myhostname: 'mx.example.test',
-    mydomain: 'example.test',
-    inet_interfaces: '127.0.0.1',
-    inet_protocols: 'ipv4',
-    smtpd_peername_lookup: 'no',
-    alias_maps: '',
-    local_recipient_maps: '',
-    mynetworks: '127.0.0.0/8',
-    ...HOLD,
-  };
-  writeFileSync(
-    join(dir, 'main.cf'),
-    Object.entries(settings)
-      .map(([k, v]) => `${k} = ${v}\n`)
-      .join(''),
-  );
-  writeFileSync(join(dir, 'master.cf'), `127.0.0.1:${port} inet n - n - - smtpd\ncleanup unix n - n - 0 cleanup\n`);
+  const queue = writeAffixBenchConfig(dir, HOLD, [smtpdService(port), CLEANUP_SERVICE]);
   const master = await startMaster({
     optionC: dir,
     env: {},
