@@ -2,11 +2,13 @@
  * bench_peers: what the MTA benchmarks share: Postfix's smtp-source as the
  * load, smtp-sink as the far end with its running counter, waiting for a
  * port to listen, counting the files left in a queue, and the affix
- * configuration every bench starts from. Each bench keeps
+ * configuration every bench starts from, and affix run as it is deployed.
+ * Each bench keeps
  * only what it measures; the programs it drives are started here alike.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from '../test/peers/postfix_instance.ts';
@@ -176,4 +178,42 @@ export function writeAffixBenchConfig(
   writeFileSync(join(dir, 'main.cf'), mainText);
   writeFileSync(join(dir, 'master.cf'), `${services.join('\n')}\n`);
   return queue;
+}
+
+const AFFIX_ENTRY = join(import.meta.dirname, '..', 'test', 'peers', 'affix_entry.ts');
+
+/** A running affix daemon of a bench: the port its smtpd listens on, and how to stop it and remove `dir`. */
+export interface AffixDaemon {
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * affix as it is deployed: `affix postfix -c dir start-fg` in a process of
+ * its own, with bin/affix.js's thread pool (test/peers/affix_entry.ts), so
+ * the bench's own work does not share its event loop. Resolves once `port`
+ * accepts connections; stop() sends SIGTERM (SIGKILL after 15 s) and
+ * removes `dir`. AFFIX_BENCH_NODE_ARGS adds node options to the daemon's
+ * command line, for example `--cpu-prof --cpu-prof-dir=/tmp/prof` to
+ * profile it under the bench's load.
+ */
+export async function startAffixDaemon(dir: string, port: number): Promise<AffixDaemon> {
+  const nodeArgs = process.env['AFFIX_BENCH_NODE_ARGS']?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', AFFIX_ENTRY, 'postfix', '-c', dir, 'start-fg'], {
+    stdio: 'ignore',
+  });
+  await waitForPort(port);
+  return {
+    port,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = once(child, 'exit');
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -30,7 +30,6 @@
  * Prints figures only; nothing here is a timed test.
  */
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,13 +43,11 @@ import {
   type Sink,
   smtpdService,
   smtpSource,
+  startAffixDaemon,
   startSink,
-  waitForPort,
   waitForSink,
   writeAffixBenchConfig,
 } from '../bench_peers.ts';
-
-const ENTRY = join(import.meta.dirname, '..', '..', 'test', 'peers', 'affix_entry.ts');
 
 const { values: opts } = parseArgs({
   options: {
@@ -122,24 +119,8 @@ async function startAffix(sink: Sink): Promise<Mta> {
     },
     [smtpdService(port), ...AFFIX_RELAY_SERVICES],
   );
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'postfix', '-c', dir, 'start-fg'], {
-    stdio: 'ignore',
-  });
-  await waitForPort(port);
-  return {
-    port,
-    spool,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = once(child, 'exit');
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  const daemon = await startAffixDaemon(dir, port);
+  return { port, spool, stop: daemon.stop };
 }
 
 async function startPostfix(sink: Sink): Promise<Mta> {

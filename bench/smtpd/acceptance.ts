@@ -5,8 +5,10 @@
  * hold (`smtpd_client_restrictions = check_client_access static:HOLD`), so
  * only acceptance is measured; both answer 250 only once the queue file is
  * synced (Postfix: cleanup's fsync; affix: the file store's group commit).
- * affix runs as the daemon frame runs it: startMaster() with master.cf's
- * smtpd and cleanup, the real cleanup writing through FsQueueStore. After each run the held messages are counted: fewer than
+ * affix runs as it is deployed (bench_peers.ts startAffixDaemon: its own
+ * process, bin/affix.js's thread pool) with master.cf's smtpd and cleanup,
+ * the real cleanup writing through FsQueueStore. After each run the held
+ * messages are counted: fewer than
  * acknowledged is a loss and fails the bench. Prints one block of figures.
  *
  *   node --import tsx bench/smtpd/acceptance.ts [messages] [sessions] [runs]
@@ -16,10 +18,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startMaster } from '../../src/cli/master.ts';
-import { createPrograms, ServiceHub } from '../../src/cli/master_programs.ts';
 import { freePort, postfixSkipReason, startPostfixOrReason } from '../../test/peers/postfix_instance.ts';
-import { CLEANUP_SERVICE, queueFiles, smtpdService, smtpSource, writeAffixBenchConfig } from '../bench_peers.ts';
+import {
+  CLEANUP_SERVICE,
+  queueFiles,
+  smtpdService,
+  smtpSource,
+  startAffixDaemon,
+  writeAffixBenchConfig,
+} from '../bench_peers.ts';
 
 const SETUP = {
   messages: Number(process.argv[2] ?? 10_000),
@@ -34,20 +41,8 @@ async function startAffix(): Promise<{ port: number; dir: string; stop: () => Pr
   const dir = mkdtempSync(join(tmpdir(), 'affix-bench-'));
   const port = await freePort();
   const queue = writeAffixBenchConfig(dir, HOLD, [smtpdService(port), CLEANUP_SERVICE]);
-  const master = await startMaster({
-    optionC: dir,
-    env: {},
-    signals: false,
-    programs: createPrograms(new ServiceHub()),
-  });
-  return {
-    port,
-    dir: join(queue, 'hold'),
-    stop: async () => {
-      await master.stop('immediate');
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  const daemon = await startAffixDaemon(dir, port);
+  return { port, dir: join(queue, 'hold'), stop: daemon.stop };
 }
 
 async function main(): Promise<void> {

@@ -2,13 +2,13 @@
  * queue_fs_io: file helpers of the file store (queue_fs_store.ts): writing
  * every byte (a short write is retried, so it ends in the real error,
  * ENOSPC), synchronously or through a FileHandle; reading a byte range
- * synchronously; open(2) on the thread pool giving a plain descriptor; and
- * unlink or close that tolerate what the caller does not care about.
+ * synchronously; and unlink (asynchronous or not) or close that tolerate what the caller does
+ * not care about.
  *
  * Diagnostics: errors are the system's (code ENOSPC, ENOENT ...)
  * See: queue_fs_store.ts (which calls are synchronous, and why)
  */
-import { closeSync, open as openCallback, openSync, readSync, writevSync } from 'node:fs';
+import { closeSync, openSync, readSync, unlinkSync, writevSync } from 'node:fs';
 import { type FileHandle, unlink } from 'node:fs/promises';
 
 /**
@@ -76,11 +76,6 @@ export function writeAllSync(fd: number, buffers: readonly Buffer[]): void {
   }
 }
 
-/** open(2) on the thread pool, giving a plain descriptor (a FileHandle must not be closed behind its back). */
-export function openFd(path: string, flags: string, mode: number): Promise<number> {
-  return new Promise((ok, fail) => openCallback(path, flags, mode, (err, fd) => (err === null ? ok(fd) : fail(err))));
-}
-
 /** close() on a path that is already failing: the first error is the one reported. */
 export function closeQuietly(fd: number): void {
   try {
@@ -94,6 +89,15 @@ export function closeQuietly(fd: number): void {
 export async function unlinkIfThere(path: string): Promise<void> {
   try {
     await unlink(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
+/** unlinkIfThere(), synchronous: for the file store's removals on the delivery path (see queue_fs_store.ts). */
+export function unlinkIfThereSync(path: string): void {
+  try {
+    unlinkSync(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
