@@ -6,9 +6,9 @@
  * Each bench keeps
  * only what it measures; the programs it drives are started here alike.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from '../test/peers/postfix_instance.ts';
@@ -199,9 +199,13 @@ export interface AffixDaemon {
  */
 export async function startAffixDaemon(dir: string, port: number): Promise<AffixDaemon> {
   const nodeArgs = process.env['AFFIX_BENCH_NODE_ARGS']?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', AFFIX_ENTRY, 'postfix', '-c', dir, 'start-fg'], {
-    stdio: 'ignore',
-  });
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, '--import', 'tsx', AFFIX_ENTRY, 'postfix', '-c', dir, 'start-fg'],
+    {
+      stdio: 'ignore',
+    },
+  );
   await waitForPort(port);
   return {
     port,
@@ -216,4 +220,30 @@ export async function startAffixDaemon(dir: string, port: number): Promise<Affix
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Compiles affix with tsc into `dir`/dist (the project's dist/ is left
+ * alone) and writes `dir`/dist/affix.mjs, which starts the CLI as
+ * bin/affix.js does (same thread pool). Resolves to the command line that
+ * runs it, so a bench measures the program as deployed, not tsx compiling
+ * TypeScript at every start.
+ */
+export function buildAffix(dir: string): string[] {
+  const root = join(import.meta.dirname, '..');
+  const dist = join(dir, 'dist');
+  const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.json', '--outDir', dist], { cwd: root, encoding: 'utf8' });
+  if (!existsSync(join(dist, 'cli', 'affix.js'))) throw new Error(`tsc emitted no cli/affix.js:\n${build.stdout}`);
+  // As in the project: ES modules, and the project's packages found from the compiled files.
+  writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
+  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+  const entry = join(dist, 'affix.mjs');
+  writeFileSync(
+    entry,
+    "process.env.UV_THREADPOOL_SIZE ??= '16';\n" +
+      "const { affixMain } = await import('./cli/affix.js');\n" +
+      "const { processIo } = await import('./cli/cli_io.js');\n" +
+      "process.exitCode = await affixMain('affix', process.argv.slice(2), processIo());\n",
+  );
+  return [process.execPath, entry];
 }

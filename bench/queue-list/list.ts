@@ -14,8 +14,9 @@
  * `smtpd_client_restrictions = static:HOLD`; affix's by writing held
  * messages of the same shape straight through its queue store (its smtpd
  * is slower to fill 100,000 with; the listing is what is measured). affix
- * runs from source through tsx, so its figures include starting Node and
- * compiling TypeScript: the empty-queue run shows that part. Needs root
+ * runs compiled by tsc, as bin/affix.js runs dist/; its figures include
+ * starting Node and loading the CLI, which the empty-queue run shows.
+ * Needs root
  * (private Postfix), Debian's postfix and `time` (apt-get install time).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -27,11 +28,13 @@ import type { QueueEnvelope } from '../../src/queue/queue_envelope.ts';
 import { FsQueueStore } from '../../src/queue/queue_fs_store.ts';
 import { type PostfixInstance, startPostfixOrReason } from '../../test/peers/postfix_instance.ts';
 import { findProgram } from '../../test/peers/programs.ts';
+import { buildAffix } from '../bench_peers.ts';
 
 const MESSAGES = Number(process.argv[2] ?? 100_000);
 const RUNS = Number(process.argv[3] ?? 3);
-const ENTRY = join(import.meta.dirname, '..', '..', 'test', 'peers', 'affix_entry.ts');
-const AFFIX = [process.execPath, '--import', 'tsx', ENTRY];
+/** affix compiled as deployed (bench_peers.ts buildAffix), into a directory removed at the end. */
+const BUILD = mkdtempSync(join(tmpdir(), 'affix-bench-build-'));
+const AFFIX = buildAffix(BUILD);
 
 interface Measure {
   readonly seconds: number;
@@ -117,7 +120,7 @@ async function fillPostfix(pf: PostfixInstance): Promise<number> {
 }
 
 /** Fills affix's hold queue with messages shaped like smtp-source's, through the queue store. */
-async function fillAffix(spool: string): Promise<number> {
+export async function fillAffix(spool: string): Promise<number> {
   const started = Date.now();
   const store = new FsQueueStore({
     queue_directory: spool,
@@ -273,6 +276,7 @@ async function main(): Promise<void> {
     pf.stop();
     rmSync(pf.dir, { recursive: true, force: true });
     rmSync(dir, { recursive: true, force: true });
+    rmSync(BUILD, { recursive: true, force: true });
   }
 }
 
