@@ -44,14 +44,44 @@ function digits(line: string, start: number, end: number): number {
   return n;
 }
 
-/** The frame of the last line scanned, as offsets and interned strings. */
+/**
+ * True when `text` has `tag` at `pos`. Compared from the end, where tags
+ * differ (`postfix/smtpd`, `postfix/local`): most candidates fail at once.
+ */
+function sameTag(text: string, pos: number, tag: string): boolean {
+  for (let i = tag.length - 1; i >= 0; i--) if (text.charCodeAt(pos + i) !== tag.charCodeAt(i)) return false;
+  return true;
+}
+
+/**
+ * Where the `[` of `name[pid]` is, the `]` being at `close`, read
+ * backwards: -1 unless the brackets hold 1 to 15 digits and the `[` comes
+ * after `pos`.
+ */
+function pidOpen(text: string, pos: number, close: number): number {
+  let i = close - 1;
+  while (i > pos && isDigit(text.charCodeAt(i))) i--;
+  const count = close - 1 - i;
+  return i <= pos || text.charCodeAt(i) !== 91 /* [ */ || count === 0 || count > 15 ? -1 : i;
+}
+
+/**
+ * The frame of the last line scanned, as offsets and interned strings. A
+ * line is scanned where it lies: alone in its own string, or inside a
+ * chunk of lines (from `start` to `end`, the character at `end` being the
+ * newline or the chunk's end), so a reader of whole chunks cuts no line.
+ * The offsets are into the text scanned.
+ */
 export class FrameScanner {
   readonly #clock: StampClock;
   /** Interned tags with their program names, the last used first. */
   readonly #tags: { readonly tag: string; readonly program: string }[] = [];
   stampFormat: StampFormat = 'none';
   time = Number.NaN;
-  /** End of the stamp; 0 without one. */
+  /** Where the line starts and ends. */
+  start = 0;
+  end = 0;
+  /** End of the stamp; `start` without one. */
   stampEnd = 0;
   /** End of the host field; equal to stampEnd without one. */
   hostEnd = 0;
@@ -67,48 +97,54 @@ export class FrameScanner {
     this.#clock = clock;
   }
 
-  /** The stamp at the start of `line`; false when it has none. */
-  #stamp(line: string): boolean {
-    if (isDigit(line.charCodeAt(0)) && line.charCodeAt(4) === 45 /* - */ && line.charCodeAt(10) === 84 /* T */) {
-      const end = line.indexOf(' ', 19);
-      if (end < 0) return false;
-      this.time = this.#clock.iso(line, end);
+  /**
+   * Reads the stamp of the line `text` has from `start` to `end` into
+   * stampFormat, time and stampEnd; false when the line has none (the
+   * fields are then to be ignored).
+   */
+  stampAt(text: string, start: number, end: number): boolean {
+    const c0 = text.charCodeAt(start);
+    if (isDigit(c0) && text.charCodeAt(start + 4) === 45 /* - */ && text.charCodeAt(start + 10) === 84 /* T */) {
+      const stampEnd = text.indexOf(' ', start + 19);
+      if (stampEnd < 0 || stampEnd >= end) return false;
+      this.time = this.#clock.iso(text, start, stampEnd);
       if (Number.isNaN(this.time)) return false;
-      this.stampEnd = end;
-      const zoned = line.charCodeAt(end - 1) === 90 /* Z */ || line.charCodeAt(end - 3) === 58; /* : */
+      this.stampEnd = stampEnd;
+      const zoned = text.charCodeAt(stampEnd - 1) === 90 /* Z */ || text.charCodeAt(stampEnd - 3) === 58; /* : */
       this.stampFormat = zoned ? 'rfc3339' : 'iso8601';
       return true;
     }
     if (
-      line.length > 16 &&
-      line.charCodeAt(3) === 32 &&
-      line.charCodeAt(6) === 32 &&
-      line.charCodeAt(9) === 58 &&
-      line.charCodeAt(12) === 58
+      end - start > 16 &&
+      text.charCodeAt(start + 3) === 32 &&
+      text.charCodeAt(start + 6) === 32 &&
+      text.charCodeAt(start + 9) === 58 &&
+      text.charCodeAt(start + 12) === 58
     ) {
-      let end = 15;
-      if (line.charCodeAt(15) === 46 /* . fractional seconds: journalctl -o short-precise */) {
-        end = line.indexOf(' ', 15);
-        if (end < 0) return false;
-      } else if (line.charCodeAt(15) !== 32) {
+      let stampEnd = start + 15;
+      const c = text.charCodeAt(stampEnd);
+      if (c === 46 /* . fractional seconds: journalctl -o short-precise */) {
+        stampEnd = text.indexOf(' ', stampEnd);
+        if (stampEnd < 0 || stampEnd >= end) return false;
+      } else if (c !== 32) {
         return false;
       }
-      this.time = this.#clock.traditional(line, end);
+      this.time = this.#clock.traditional(text, start, stampEnd);
       if (Number.isNaN(this.time)) return false;
-      this.stampEnd = end;
-      this.stampFormat = line.charCodeAt(4) === 48 /* 0 */ ? 'postlogd' : 'rfc3164';
+      this.stampEnd = stampEnd;
+      this.stampFormat = text.charCodeAt(start + 4) === 48 /* 0 */ ? 'postlogd' : 'rfc3164';
       return true;
     }
     return false;
   }
 
-  /** The tag `line` has from `pos` to `end`, as the same string as last time, and its program. */
-  #intern(line: string, pos: number, end: number): { readonly tag: string; readonly program: string } {
+  /** The tag `text` has from `pos` to `end`, as the same string as last time, and its program. */
+  #intern(text: string, pos: number, end: number): { readonly tag: string; readonly program: string } {
     const len = end - pos;
     const tags = this.#tags;
     for (let i = 0; i < tags.length; i++) {
       const t = tags[i]!;
-      if (t.tag.length === len && line.startsWith(t.tag, pos)) {
+      if (t.tag.length === len && sameTag(text, pos, t.tag)) {
         if (i > 0) {
           tags[i] = tags[0]!;
           tags[0] = t;
@@ -116,7 +152,7 @@ export class FrameScanner {
         return t;
       }
     }
-    const tag = `${line.slice(pos, end)} `.slice(0, -1); // a copy: the line goes, the tag stays
+    const tag = `${text.slice(pos, end)} `.slice(0, -1); // a copy: the line goes, the tag stays
     const slash = tag.lastIndexOf('/');
     const entry = { tag, program: slash < 0 ? tag : tag.slice(slash + 1) };
     if (tags.length >= MAX_TAGS) tags.pop();
@@ -132,18 +168,23 @@ export class FrameScanner {
     this.textStart = textStart;
   }
 
-  /** Scans one line (without its newline) into this scanner's fields. */
-  scan(line: string): void {
+  /**
+   * Scans one line into this scanner's fields: `text` from `start` to `end`
+   * (default: all of `text`, a line without its newline).
+   */
+  scan(text: string, start = 0, end = text.length): void {
+    this.start = start;
+    this.end = end;
     this.stampFormat = 'none';
     this.time = Number.NaN;
-    this.stampEnd = 0;
-    this.hostEnd = 0;
-    let pos = 0;
-    if (this.#stamp(line)) {
-      const sp = line.indexOf(' ', this.stampEnd + 1);
+    this.stampEnd = start;
+    this.hostEnd = start;
+    let pos = start;
+    if (this.stampAt(text, start, end)) {
+      const sp = text.indexOf(' ', this.stampEnd + 1);
       this.hostEnd = this.stampEnd;
-      if (sp < 0) {
-        this.#bare(Math.min(this.stampEnd + 1, line.length));
+      if (sp < 0 || sp >= end) {
+        this.#bare(Math.min(this.stampEnd + 1, end));
         return;
       }
       this.hostEnd = sp;
@@ -151,12 +192,13 @@ export class FrameScanner {
     }
     // tag[pid]: text  or  tag: text. A tag has no space: the first space
     // after it must follow its colon (one scan finds both), else the line has no tag.
-    const space = line.indexOf(' ', pos);
-    if (space >= 0 && line.charCodeAt(space - 1) !== 58 /* : */) {
+    let space = text.indexOf(' ', pos);
+    if (space >= end) space = -1;
+    if (space >= 0 && text.charCodeAt(space - 1) !== 58 /* : */) {
       this.#bare(pos);
       return;
     }
-    const tagEnd = space >= 0 ? space - 1 : line.endsWith(':') ? line.length - 1 : -1;
+    const tagEnd = space >= 0 ? space - 1 : end > start && text.charCodeAt(end - 1) === 58 ? end - 1 : -1;
     if (tagEnd <= pos) {
       this.#bare(pos);
       return;
@@ -164,34 +206,30 @@ export class FrameScanner {
     let pid: number | null = null;
     let nameEnd = tagEnd;
     // pid: read in place, no substring
-    if (line.charCodeAt(tagEnd - 1) === 93 /* ] */) {
-      const open = line.lastIndexOf('[', tagEnd);
-      if (open <= pos) {
+    if (text.charCodeAt(tagEnd - 1) === 93 /* ] */) {
+      const open = pidOpen(text, pos, tagEnd - 1);
+      if (open < 0) {
         this.#bare(pos);
         return;
       }
-      pid = digits(line, open + 1, tagEnd - 1);
-      if (pid < 0) {
-        this.#bare(pos);
-        return;
-      }
+      pid = digits(text, open + 1, tagEnd - 1);
       nameEnd = open;
     }
-    const interned = this.#intern(line, pos, nameEnd);
+    const interned = this.#intern(text, pos, nameEnd);
     this.tag = interned.tag;
     this.program = interned.program;
     this.pid = pid;
-    let textStart = Math.min(tagEnd + 2, line.length);
-    if (line.startsWith('[ID ', textStart)) {
-      const close = line.indexOf('] ', textStart);
-      if (close > 0) textStart = close + 2;
+    let textStart = Math.min(tagEnd + 2, end);
+    if (text.charCodeAt(textStart) === 91 /* [ */ && text.startsWith('[ID ', textStart)) {
+      const close = text.indexOf('] ', textStart);
+      if (close > 0 && close < end) textStart = close + 2;
     }
     this.severity = 'info';
-    const c = line.charCodeAt(textStart);
+    const c = text.charCodeAt(textStart);
     // w, e, f, p: only then can a severity prefix follow
     if (c === 119 || c === 101 || c === 102 || c === 112) {
       for (const [prefix, s] of SEVERITY_PREFIXES) {
-        if (line.startsWith(prefix, textStart)) {
+        if (text.startsWith(prefix, textStart)) {
           this.severity = s;
           textStart += prefix.length;
           break;

@@ -97,13 +97,6 @@ export function parseEvent(frame: LogFrame): LogEvent {
   return plainEvent(frame);
 }
 
-export interface LogParserOptions {
-  /** Year of the first traditional (`Nov 29 09:05:17`) time stamp; default: this year, or last year for a later month. */
-  readonly year?: number;
-  /** When the log was last written (its file's modification time), for the year of traditional stamps. */
-  readonly reference?: Date;
-}
-
 /**
  * A parsed line: its frame and its entry at once (one object per line; a
  * 500 MB log has millions). The stamp, host and Date are cut from the line
@@ -168,6 +161,8 @@ export interface LogParserOptions {
   readonly year?: number;
   /** When the log was last written (its file's modification time), for the year of traditional stamps. */
   readonly reference?: Date;
+  /** The clock to use (year and reference then unused): one clock shared with another reader of the same log. */
+  readonly clock?: StampClock;
 }
 
 /**
@@ -179,7 +174,7 @@ export class LogParser {
   readonly #scanner: FrameScanner;
 
   constructor(options: LogParserOptions = {}) {
-    this.#scanner = new FrameScanner(new StampClock(options.year, options.reference));
+    this.#scanner = new FrameScanner(options.clock ?? new StampClock(options.year, options.reference));
   }
 
   /** The entry for one line, without its newline. */

@@ -10,7 +10,7 @@
  *
  * See: /usr/sbin/pflogsumm (main loop, gimme_domain, proc_smtpd_reject)
  */
-import type { LogFrame } from './logscan_event.ts';
+import type { LogFrame, StampFormat } from './logscan_event.ts';
 
 /**
  * pflogsumm's command for a line: `smtpd` for postfix/smtpd,
@@ -41,10 +41,14 @@ export function pflogsummCommand(frame: LogFrame, syslogName = 'postfix'): strin
  * count here like any other stamp.
  */
 export function pflogsummFramed(frame: LogFrame): boolean {
-  const f = frame.stampFormat;
-  if (f === 'none') return false;
-  // a host after a traditional stamp: no second space at 16 (read from the line: no new strings)
-  return (f !== 'rfc3164' && f !== 'postlogd') || frame.line.charCodeAt(16) !== 32;
+  return pflogsummStamped(frame.stampFormat, frame.line, 0);
+}
+
+/** pflogsummFramed for a line that starts at `lineStart` of `text` (a line inside a chunk of lines). */
+export function pflogsummStamped(format: StampFormat, text: string, lineStart: number): boolean {
+  if (format === 'none') return false;
+  // a host after a traditional stamp: no second space at 16 (read in place: no new strings)
+  return (format !== 'rfc3164' && format !== 'postlogd') || text.charCodeAt(lineStart + 16) !== 32;
 }
 
 /** `user@Example.COM` -> `user@example.com`: pflogsumm lower-cases from the first `@` on. */
@@ -146,9 +150,9 @@ export function gimmeDomain(client: string): string | null {
   return lastLabels(domain);
 }
 
-/** The end of the `\w+` that opens `text` (0 when none). */
-export function wordEnd(text: string): number {
-  let i = 0;
+/** The end of the `\w+` at `start` of `text` (`start` when none). */
+export function wordEnd(text: string, start = 0): number {
+  let i = start;
   for (;;) {
     const c = text.charCodeAt(i);
     if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95)) return i;
@@ -161,9 +165,18 @@ export function clientField(frame: LogFrame): string | null {
   if (frame.pid === null || frame.severity !== 'info') return null;
   const text = frame.text;
   const word = wordEnd(text);
-  if (word === 0 || !text.startsWith(': client=', word)) return null;
-  const start = word + 9;
-  const comma = text.indexOf(',', start);
-  const value = comma < 0 ? text.slice(start) : text.slice(start, comma);
-  return value === '' ? null : value;
+  return word === 0 ? null : clientValue(text, word, text.length);
+}
+
+/**
+ * The client= value of a text whose opening word ends at `word` (clientField
+ * of a line with a pid and no severity prefix), or null; the comma is
+ * looked for up to `end` only.
+ */
+export function clientValue(text: string, word: number, end: number): string | null {
+  if (!text.startsWith(': client=', word)) return null;
+  const from = word + 9;
+  let to = from;
+  while (to < end && text.charCodeAt(to) !== 44 /* , */) to++;
+  return to === from ? null : text.slice(from, to);
 }

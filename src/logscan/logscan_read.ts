@@ -107,44 +107,70 @@ async function* plainChunks(chunks: AsyncGenerator<Buffer>): AsyncGenerator<Buff
   for await (const chunk of gunzip) yield chunk as Buffer;
 }
 
-function decode(bytes: Buffer): string {
-  return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+/**
+ * Whole lines of a log as read: their text, lines separated by newlines
+ * (the last has none), and the bytes the text was decoded from when every
+ * character is one byte (ASCII: the text's indices are the bytes'), for a
+ * reader that compares several bytes at once.
+ */
+export interface LineText {
+  readonly text: string;
+  readonly bytes: Buffer | null;
 }
 
-/** Lines (without newlines) of a byte stream, one array per chunk read. */
-async function* lineBatches(chunks: AsyncGenerator<Buffer>): AsyncGenerator<string[]> {
+function decoded(bytes: Buffer): LineText {
+  return isAscii(bytes) ? { text: bytes.toString('latin1'), bytes } : { text: bytes.toString('utf8'), bytes: null };
+}
+
+/**
+ * The text of a byte stream in whole lines, one LineText per chunk read: an
+ * empty line is an empty string between two newlines, and `split('\n')`
+ * gives the lines. A line longer than 64 KiB is yielded alone, cut there.
+ * The bytes are valid until the next chunk is asked for.
+ */
+async function* lineTexts(chunks: AsyncGenerator<Buffer>): AsyncGenerator<LineText> {
   let carry: Buffer = Buffer.alloc(0);
   for await (const chunk of plainChunks(chunks)) {
     const last = chunk.lastIndexOf(10);
     if (last < 0) {
       carry = Buffer.concat([carry, chunk]);
       if (carry.length > MAX_LINE) {
-        yield [decode(carry.subarray(0, MAX_LINE))];
+        yield decoded(carry.subarray(0, MAX_LINE));
         carry = Buffer.alloc(0);
       }
       continue;
     }
-    let lines: string[];
+    // the line begun in the last chunk is finished alone, so the rest is decoded in place, not copied
+    let from = 0;
     if (carry.length > 0) {
-      const first = chunk.indexOf(10);
-      const head = decode(Buffer.concat([carry, chunk.subarray(0, first)]));
-      lines = first === last ? [] : decode(chunk.subarray(first + 1, last)).split('\n');
-      lines.unshift(head);
-    } else {
-      lines = decode(chunk.subarray(0, last)).split('\n');
+      from = chunk.indexOf(10) + 1;
+      yield decoded(Buffer.concat([carry, chunk.subarray(0, from - 1)]));
     }
+    if (from <= last) yield decoded(chunk.subarray(from, last));
     carry = Buffer.from(chunk.subarray(last + 1));
-    yield lines;
   }
-  if (carry.length > 0) yield [decode(carry)];
+  if (carry.length > 0) yield decoded(carry);
+}
+
+async function* lineBatches(texts: AsyncGenerator<LineText>): AsyncGenerator<string[]> {
+  for await (const { text } of texts) yield text.split('\n');
 }
 
 /** Lines of a byte stream (stdin), one array per chunk read. */
 export function streamLineBatches(stream: Readable): AsyncGenerator<string[]> {
-  return lineBatches(streamChunks(stream));
+  return lineBatches(lineTexts(streamChunks(stream)));
+}
+
+/**
+ * The whole lines of one source, one LineText per chunk read: for a reader
+ * that walks the lines in place rather than cutting each one
+ * (logscan_scan.ts forEachLogLine).
+ */
+export function readLineTexts(source: LogSource): AsyncGenerator<LineText> {
+  return lineTexts(source.kind === 'file' ? fileChunks(source.path) : streamChunks(source.stream));
 }
 
 /** Lines of one source, one array per chunk read. */
 export function readLineBatches(source: LogSource): AsyncGenerator<string[]> {
-  return lineBatches(source.kind === 'file' ? fileChunks(source.path) : streamChunks(source.stream));
+  return lineBatches(readLineTexts(source));
 }

@@ -18,8 +18,10 @@
  */
 import { stat } from 'node:fs/promises';
 import type { LogEntry } from './logscan_event.ts';
+import { LineView } from './logscan_line_view.ts';
 import { LogParser } from './logscan_parse.ts';
-import { type LogSource, readLineBatches } from './logscan_read.ts';
+import { type LogSource, readLineBatches, readLineTexts } from './logscan_read.ts';
+import { StampClock } from './logscan_time.ts';
 
 export interface ScanOptions {
   /** Year of the first traditional time stamp (default: from the newest file's modification time, else now). */
@@ -43,10 +45,14 @@ async function reference(sources: readonly LogSource[]): Promise<Date | undefine
   return newest === undefined ? undefined : new Date(newest);
 }
 
+/** The clock for the traditional stamps of `sources`: the year given, or from the newest file's modification time. */
+async function clockFor(sources: readonly LogSource[], options: ScanOptions): Promise<StampClock> {
+  if (options.year !== undefined) return new StampClock(options.year);
+  return new StampClock(undefined, await reference(sources));
+}
+
 async function parserFor(sources: readonly LogSource[], options: ScanOptions): Promise<LogParser> {
-  if (options.year !== undefined) return new LogParser({ year: options.year });
-  const ref = await reference(sources);
-  return new LogParser(ref === undefined ? {} : { reference: ref });
+  return new LogParser({ clock: await clockFor(sources, options) });
 }
 
 /** Calls `visit` with each parsed line of `sources`, in order; the entry is not kept. */
@@ -60,6 +66,37 @@ export async function forEachLogEntry(
     options.onSource?.(source);
     for await (const lines of readLineBatches(source)) {
       for (const line of lines) if (line !== '') visit(parser.parse(line));
+    }
+  }
+}
+
+/**
+ * Calls `visit` with each line of `sources`, in order, as one LineView
+ * moved from line to line (logscan_line_view.ts): the fastest way through
+ * a large log, as no line is cut from its chunk nor gets an object of its
+ * own. The view is valid only during the call: keep strings or events of
+ * it, or keptEntry() it.
+ */
+export async function forEachLogLine(
+  sources: readonly LogSource[],
+  visit: (view: LineView) => void,
+  options: ScanOptions = {},
+): Promise<void> {
+  const view = new LineView(await clockFor(sources, options));
+  for (const source of sources) {
+    options.onSource?.(source);
+    for await (const { text, bytes } of readLineTexts(source)) {
+      view.enter(text, bytes === null ? null : new DataView(bytes.buffer, bytes.byteOffset, bytes.length));
+      const length = text.length;
+      for (let start = 0; start <= length; ) {
+        let end = text.indexOf('\n', start);
+        if (end < 0) end = length;
+        if (end > start) {
+          view.move(start, end);
+          visit(view);
+        }
+        start = end + 1;
+      }
     }
   }
 }

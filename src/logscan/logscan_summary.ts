@@ -15,19 +15,37 @@
  *
  * See: /usr/sbin/pflogsumm, logscan_summary_state.ts (queue IDs used twice)
  */
-import { bumpTraffic, Counter, domainStats, ReasonTable, type RecipientDomainStats } from './logscan_counter.ts';
-import type { LogEntry, LogEvent, LogFrame } from './logscan_event.ts';
 import {
-  clientField,
+  type AddressTraffic,
+  Counter,
+  detach,
+  domainStats,
+  ReasonTable,
+  type RecipientDomainStats,
+  type Traffic,
+  trafficRow,
+} from './logscan_counter.ts';
+import type { LogEntry, LogEvent, LogFrame } from './logscan_event.ts';
+import type { LineView } from './logscan_line_view.ts';
+import {
+  clientValue,
   foldAddress,
   gimmeDomain,
   pflogsummCommand,
   pflogsummFramed,
+  pflogsummStamped,
   recipientDomain,
   senderDomain,
 } from './logscan_pflogsumm.ts';
 import { checkKey, checkWhere, contentReason, deliveryReason, diagnosticReason } from './logscan_reasons.ts';
-import { bareAction, hasCleanupPart, isRemoved, LineFields, queueIdEnd, smtpdAction } from './logscan_summary_lines.ts';
+import {
+  bareAction,
+  hasCleanupPart,
+  isRemoved,
+  LineFields,
+  OpeningWord,
+  smtpdAction,
+} from './logscan_summary_lines.ts';
 import { type SummaryReport, summaryReport } from './logscan_summary_report.ts';
 import { type DuplicatePolicy, SummaryMessages } from './logscan_summary_state.ts';
 
@@ -43,6 +61,14 @@ type Delivery = Extract<LogEvent, { kind: 'delivery' }>;
 
 export type { RecipientDomainStats } from './logscan_counter.ts';
 
+/** What the summary needs of a tag, worked out once per tag. */
+interface TagCommand {
+  /** pflogsumm's command, null for a line it skips. */
+  readonly name: string | null;
+  /** `rtest/smtpd`: an smtpd service pflogsumm does not count (noted apart). */
+  readonly otherSmtpd: boolean;
+}
+
 export interface SummaryOptions {
   /** What to do with a queue ID seen again after `removed` (default `forget`). */
   readonly duplicates?: DuplicatePolicy;
@@ -54,8 +80,9 @@ export interface SummaryOptions {
 export class MailSummary {
   readonly #messages: SummaryMessages;
   readonly #syslogName: string;
-  readonly #commands = new Map<string, string | null>();
+  readonly #commands = new Map<string, TagCommand>();
   readonly #fields = new LineFields();
+  readonly #word = new OpeningWord();
   readonly counts = {
     lines: 0,
     counted: 0,
@@ -74,9 +101,10 @@ export class MailSummary {
     noSize: 0,
     otherServiceLines: 0,
   };
-  readonly senders = new Map<string, { messages: number; bytes: number }>();
-  readonly sendingDomains = new Map<string, { messages: number; bytes: number }>();
-  readonly recipients = new Map<string, { messages: number; bytes: number }>();
+  /** Senders, each with its domain's row when the address has a domain (else the client's counts). */
+  readonly senders = new Map<string, AddressTraffic<Traffic | null>>();
+  readonly sendingDomains = new Map<string, Traffic>();
+  readonly recipients = new Map<string, AddressTraffic<RecipientDomainStats>>();
   readonly recipientDomains = new Map<string, RecipientDomainStats>();
   readonly deferralReasons = new ReasonTable();
   readonly bounceReasons = new ReasonTable();
@@ -92,20 +120,38 @@ export class MailSummary {
     this.#syslogName = options.syslogName ?? 'postfix';
   }
 
-  /** pflogsumm's command for a tag (tags are interned by the parser, so the lookup hashes nothing new). */
-  #command(frame: LogFrame): string | null {
+  /** pflogsumm's command for a tag, and whether it is another smtpd service (tags are interned: the lookup hashes nothing new). */
+  #command(frame: LogFrame): TagCommand {
     let cmd = this.#commands.get(frame.tag);
     if (cmd === undefined) {
       if (this.#commands.size > 1000) this.#commands.clear();
-      cmd = pflogsummCommand(frame, this.#syslogName);
+      const name = pflogsummCommand(frame, this.#syslogName);
       // the literal when it is one the summary tests for: comparing it is then comparing pointers
-      cmd = COMMANDS.find((name) => name === cmd) ?? cmd;
+      const known = COMMANDS.find((c) => c === name) ?? name;
+      cmd = { name: known, otherSmtpd: known !== null && known.endsWith('/smtpd') };
       this.#commands.set(frame.tag, cmd);
     }
     return cmd;
   }
 
+  /** Counts one parsed line. */
   add(entry: LogEntry): void {
+    const frame = entry.frame;
+    const text = frame.text;
+    this.#count(entry, text, 0, text.length, pflogsummFramed(frame));
+  }
+
+  /** Counts the line a LineView is on (logscan_scan.ts forEachLogLine), read where it lies. */
+  addLine(view: LineView): void {
+    this.#count(view, view.chunk, view.textStart, view.end, pflogsummStamped(view.stampFormat, view.chunk, view.start));
+  }
+
+  /**
+   * Counts the line of `entry`, whose text `text` has from `start` to `end`.
+   * The common lines are read there; the rare ones take the entry's text
+   * and event.
+   */
+  #count(entry: LogEntry, text: string, start: number, end: number, framed: boolean): void {
     const frame = entry.frame;
     const c = this.counts;
     c.lines++;
@@ -114,12 +160,12 @@ export class MailSummary {
       if (!(t >= this.firstTime)) this.firstTime = t;
       this.lastTime = t;
     }
-    if (!pflogsummFramed(frame)) return;
-    const cmd = this.#command(frame);
+    if (!framed) return;
+    const command = this.#command(frame);
+    const cmd = command.name;
     if (cmd === null) return;
     c.counted++;
-    const text = frame.text;
-    if (cmd === 'cleanup' && hasCleanupPart(text)) {
+    if (cmd === 'cleanup' && hasCleanupPart(text, start, end)) {
       const m = CLEANUP_ACTION.exec(frame.line);
       if (m !== null) {
         const event = entry.event;
@@ -143,30 +189,45 @@ export class MailSummary {
       case 'error':
         return; // pflogsumm's "queue ID" is then `error`: a line it counts for nothing
     }
-    const bare = bareAction(text);
+    const bare = bareAction(text, start, end);
     if (bare !== null) {
-      this.#action(bare, checkKey(entry.event, text), checkWhere(entry.event));
+      this.#action(bare, checkKey(entry.event, frame.text), checkWhere(entry.event));
       return;
     }
     if (cmd === 'master') return;
+    // from here on the severity is info: clientField's condition is the pid
+    const pid = frame.pid;
+    const word = this.#word;
+    word.read(text, start);
     if (cmd === 'smtpd' || cmd === 'postscreen') {
-      const client = clientField(frame);
+      if (pid === null || !word.colon(text)) return;
+      const client = clientValue(text, word.end, end);
       if (client !== null) {
         c.received++;
-        this.#messages.received(text.slice(0, text.indexOf(':')), gimmeDomain(client));
+        this.#messages.received(text.slice(start, word.end), gimmeDomain(client));
         return;
       }
-      const action = frame.pid === null ? null : smtpdAction(text);
-      if (action !== null) this.#action(action, checkKey(entry.event, text), checkWhere(entry.event));
+      const action = smtpdAction(text, word);
+      if (action !== null) this.#action(action, checkKey(entry.event, frame.text), checkWhere(entry.event));
       return;
     }
-    if (cmd.endsWith('/smtpd') && (clientField(frame) !== null || smtpdAction(text) !== null)) {
+    if (
+      command.otherSmtpd &&
+      word.colon(text) &&
+      ((pid !== null && clientValue(text, word.end, end) !== null) || smtpdAction(text, word) !== null)
+    ) {
       c.otherServiceLines++;
       this.otherServices.add(frame.tag);
     }
     // what is left counts only lines with a queue ID (NOQUEUE lines are smtpd's, counted above)
-    const colon = queueIdEnd(text);
-    if (colon < 0 || this.#inPlace(text, colon, cmd)) return;
+    const colon = word.queueIdEnd(text);
+    if (colon < 0 || this.#inPlace(text, start, end, colon, cmd)) return;
+    this.#parsed(entry, cmd);
+  }
+
+  /** A line with a queue ID that is not read in place: counted from its text and event. */
+  #parsed(entry: LogEntry, cmd: string): void {
+    const text = entry.frame.text;
     if (text.includes('from=<') && text.includes(', size=')) {
       const event = entry.event;
       if (event.kind === 'queue_active') {
@@ -182,7 +243,7 @@ export class MailSummary {
     } else if (cmd === 'pickup') {
       const event = entry.event;
       if (event.kind === 'pickup') {
-        c.received++;
+        this.counts.received++;
         this.#messages.received(event.queueId, 'pickup');
       }
     } else if (text.endsWith('removed') || text.includes(': removed (')) {
@@ -196,29 +257,34 @@ export class MailSummary {
    * (logscan_summary_lines.ts); false when the line needs the full parse,
    * which then counts it as before.
    */
-  #inPlace(text: string, colon: number, cmd: string): boolean {
+  #inPlace(text: string, start: number, end: number, colon: number, cmd: string): boolean {
     const f = this.#fields;
-    if (f.active(text, colon)) {
-      this.#queued(text.slice(0, colon), text.slice(f.addrStart, f.addrEnd), f.size);
-      return true;
-    }
-    if (f.delivery(text, colon)) {
-      if (f.statusIs(text, 'sent')) {
-        if (f.statusEnd < text.length && text.includes('forwarded as ', f.statusEnd + 1)) this.counts.forwarded++;
-        else this.#sent(text.slice(0, colon), foldAddress(text.slice(f.addrStart, f.addrEnd)), f.delay(text));
+    // what the text after the ID starts with: `from=`, `to=`, `removed`, else only `uid=` and `sender=` count
+    switch (text.charCodeAt(colon + 2)) {
+      case 102 /* f */:
+        if (!f.active(text, colon, end)) return false;
+        this.#queued(text.slice(start, colon), text.slice(f.addrStart, f.addrEnd), f.size);
         return true;
-      }
-      // deferred and bounced need the reason: the full parse
-      return !f.statusIs(text, 'deferred') && !f.statusIs(text, 'bounced');
+      case 116 /* t */:
+        if (!f.delivery(text, colon, end)) return false;
+        if (f.statusIs(text, 'sent')) {
+          if (f.forwarded(text, end)) this.counts.forwarded++;
+          else this.#sent(text.slice(start, colon), foldAddress(text.slice(f.addrStart, f.addrEnd)), f.delay(text));
+          return true;
+        }
+        // deferred and bounced need the reason: the full parse
+        return !f.statusIs(text, 'deferred') && !f.statusIs(text, 'bounced');
+      case 114 /* r */:
+        // pickup's lines end at its own branch
+        if (cmd === 'pickup' || !isRemoved(text, colon, end)) return false;
+        this.#messages.removed(text.slice(start, colon));
+        return true;
+      case 117 /* u */:
+      case 115 /* s */:
+        return false;
+      default:
+        return true; // message-id= and the like count for nothing
     }
-    // pickup's lines end at its own branch
-    if (cmd !== 'pickup' && isRemoved(text, colon)) {
-      this.#messages.removed(text.slice(0, colon));
-      return true;
-    }
-    // only `from=`, `to=`, `uid=`, `sender=` and `removed` texts can be what the rest counts (message-id= is not)
-    const c = text.charCodeAt(colon + 2);
-    return c !== 102 && c !== 116 && c !== 117 && c !== 115 && c !== 114;
   }
 
   #action(type: string, reason: string, where: string): void {
@@ -245,9 +311,18 @@ export class MailSummary {
     const q = this.#messages.queued(qid, size);
     if (q === undefined || q.origin === null) return;
     const addr = from === '' ? 'from=<>' : foldAddress(from);
-    const domain = senderDomain(addr) ?? (q.origin === 'pickup' ? addr : q.origin);
-    bumpTraffic(this.sendingDomains, domain, size);
-    bumpTraffic(this.senders, addr, size);
+    let sender = this.senders.get(addr);
+    if (sender === undefined) {
+      const own = senderDomain(addr);
+      sender = { messages: 0, bytes: 0, domain: own === null ? null : trafficRow(this.sendingDomains, own) };
+      this.senders.set(detach(addr), sender);
+    }
+    // an address without a domain counts for the client it came from, or for itself when picked up
+    const domain = sender.domain ?? trafficRow(this.sendingDomains, q.origin === 'pickup' ? addr : q.origin);
+    domain.messages++;
+    domain.bytes += size;
+    sender.messages++;
+    sender.bytes += size;
     this.counts.bytesReceived += size;
   }
 
@@ -274,13 +349,19 @@ export class MailSummary {
   /** A recipient delivered (`addr` folded): counted for its domain and the message's size. */
   #sent(qid: string, addr: string, delay: number): void {
     const c = this.counts;
-    const d = domainStats(this.recipientDomains, recipientDomain(addr));
+    let recipient = this.recipients.get(addr);
+    if (recipient === undefined) {
+      recipient = { messages: 0, bytes: 0, domain: domainStats(this.recipientDomains, recipientDomain(addr)) };
+      this.recipients.set(detach(addr), recipient);
+    }
+    const d = recipient.domain;
     const size = this.#messages.size(qid);
     d.sent++;
     d.bytes += size;
     d.delaySum += delay;
     if (delay > d.maxDelay) d.maxDelay = delay;
-    bumpTraffic(this.recipients, addr, size);
+    recipient.messages++;
+    recipient.bytes += size;
     c.delivered++;
     c.bytesDelivered += size;
     if (size === 0) c.noSize++;

@@ -12,9 +12,14 @@
  * full parse and counts exactly as before. Also pflogsumm's action words
  * (`reject: ` where it expects a queue ID, smtpd's `ID: hold: `).
  *
+ * Each reader takes the text where it lies, from `start` to `end`: a line's
+ * own text (0 to its length), or a line inside a chunk of lines (the
+ * character at `end` is then the newline), so the summary cuts no string
+ * of a line it only looks at. What ends a line is tested against `end`; a
+ * pattern without a newline cannot match across it.
+ *
  * See: logscan_summary.ts, /usr/sbin/pflogsumm (the `to=<...>, relay=` regex)
  */
-import { wordEnd } from './logscan_pflogsumm.ts';
 import { parseLogQueueId } from './logscan_queue_id.ts';
 
 function isDigit(c: number): boolean {
@@ -22,22 +27,51 @@ function isDigit(c: number): boolean {
 }
 
 /**
- * Where the queue ID that opens `text` ends (the index of its `: `), or -1
- * when the text opens with no queue ID (NOQUEUE included): the IDs
- * splitQueuePrefix accepts, short ones checked without cutting a string.
+ * The word (`\w+`) that opens a text, read once for what may follow it: a
+ * queue ID and `: ` (splitQueuePrefix's IDs), smtpd's `ID: client=` and
+ * `NOQUEUE: reject: `, which all need `: ` right after the word.
  */
-export function queueIdEnd(text: string): number {
-  const colon = text.indexOf(': ');
-  if (colon < 6 || colon > 40) return -1;
-  let hex = true;
-  for (let i = 0; i < colon; i++) {
-    const c = text.charCodeAt(i);
-    if (isDigit(c) || (c >= 65 && c <= 70)) continue;
-    if (!((c >= 71 && c <= 90) || (c >= 97 && c <= 122))) return -1;
-    hex = false;
+export class OpeningWord {
+  /** Where the text starts and where its word ends (`start` when it opens with none). */
+  start = 0;
+  end = 0;
+  /** The word is upper-case hex, and has no `_`. */
+  #hex = true;
+  #plain = true;
+
+  read(text: string, start: number): void {
+    let hex = true;
+    let plain = true;
+    let i = start;
+    for (; ; i++) {
+      const c = text.charCodeAt(i);
+      if (isDigit(c) || (c >= 65 && c <= 70)) continue;
+      if ((c >= 71 && c <= 90) || (c >= 97 && c <= 122)) hex = false;
+      else if (c === 95) plain = false;
+      else break;
+    }
+    this.start = start;
+    this.end = i;
+    this.#hex = hex;
+    this.#plain = plain;
   }
-  if (hex) return colon;
-  return parseLogQueueId(text.slice(0, colon)) === null ? -1 : colon;
+
+  /** True when `: ` follows the word: only then can the text open with a queue ID, `client=` or an action. */
+  colon(text: string): boolean {
+    return this.end > this.start && text.charCodeAt(this.end) === 58 && text.charCodeAt(this.end + 1) === 32;
+  }
+
+  /**
+   * Where the queue ID that opens the text ends (the index of its `: `), or
+   * -1 when the text opens with no queue ID (NOQUEUE included): the IDs
+   * splitQueuePrefix accepts, short ones checked without cutting a string.
+   */
+  queueIdEnd(text: string): number {
+    const length = this.end - this.start;
+    if (!this.colon(text) || length < 6 || length > 40 || !this.#plain) return -1;
+    if (this.#hex) return this.end;
+    return parseLogQueueId(text.slice(this.start, this.end)) === null ? -1 : this.end;
+  }
 }
 
 /** A decimal integer of `text` from `start` to `end` (digits only, at least one), as Number() reads it. */
@@ -66,18 +100,18 @@ export class LineFields {
    * qmgr's `from=<s>, size=N` right after the ID that ends at `colon` (the
    * lines parseQmgrFrom reads as queue_active); false for any other text.
    */
-  active(text: string, colon: number): boolean {
+  active(text: string, colon: number, end: number): boolean {
     const start = colon + 2;
     if (!text.startsWith('from=<', start)) return false;
     const gt = text.indexOf('>', start + 6);
-    if (gt < 0 || !text.startsWith('>, size=', gt)) return false;
+    if (gt < 0 || gt >= end || !text.startsWith('>, size=', gt)) return false;
     const digits = gt + 8;
-    let end = digits;
-    while (isDigit(text.charCodeAt(end))) end++;
-    if (end === digits) return false;
+    let last = digits;
+    while (isDigit(text.charCodeAt(last))) last++;
+    if (last === digits) return false;
     this.addrStart = start + 6;
     this.addrEnd = gt;
-    this.size = integer(text, digits, end);
+    this.size = integer(text, digits, last);
     return true;
   }
 
@@ -87,45 +121,35 @@ export class LineFields {
    * delay [delays] [dsn] status`) and a recipient without `>`; false for
    * any other text (which may still be a delivery the full parse reads).
    */
-  delivery(text: string, colon: number): boolean {
+  delivery(text: string, colon: number, end: number): boolean {
     const start = colon + 2;
     if (!text.startsWith('to=<', start)) return false;
     const toEnd = text.indexOf('>, ', start + 4);
-    if (toEnd < 0) return false;
+    if (toEnd < 0 || toEnd >= end) return false;
     const gt = text.indexOf('>', start + 4);
     if (gt < toEnd) return false; // a recipient with `>` in it: pflogsumm skips it
     this.addrStart = start + 4;
     this.addrEnd = toEnd;
     let pos = toEnd + 3;
-    if (text.startsWith('orig_to=', pos)) pos = this.#next(text, pos + 7);
+    if (text.startsWith('orig_to=', pos)) pos = next(text, pos + 7, end);
     if (pos < 0 || !text.startsWith('relay=', pos)) return false;
-    pos = this.#next(text, pos + 5);
-    if (pos >= 0 && text.startsWith('conn_use=', pos)) pos = this.#next(text, pos + 8);
+    pos = next(text, pos + 5, end);
+    if (pos >= 0 && text.startsWith('conn_use=', pos)) pos = next(text, pos + 8, end);
     if (pos < 0 || !text.startsWith('delay=', pos)) return false;
     const delayAt = pos + 5;
-    pos = this.#next(text, delayAt);
+    pos = next(text, delayAt, end);
     if (pos < 0) return false;
     // a value in <...> is read inside the brackets (readFields)
     const angled = text.charCodeAt(delayAt + 1) === 60;
     this.delayStart = angled ? delayAt + 2 : delayAt + 1;
     this.delayEnd = angled ? pos - 3 : pos - 2;
-    if (text.startsWith('delays=', pos)) pos = this.#next(text, pos + 6);
-    if (pos >= 0 && text.startsWith('dsn=', pos)) pos = this.#next(text, pos + 3);
+    if (text.startsWith('delays=', pos)) pos = next(text, pos + 6, end);
+    if (pos >= 0 && text.startsWith('dsn=', pos)) pos = next(text, pos + 3, end);
     if (pos < 0 || !text.startsWith('status=', pos)) return false;
     this.statusStart = pos + 7;
     const sp = text.indexOf(' ', this.statusStart);
-    this.statusEnd = sp < 0 ? text.length : sp;
+    this.statusEnd = sp < 0 || sp > end ? end : sp;
     return true;
-  }
-
-  /** Where the field after the value whose `=` is at `eq` starts, as readFields steps; -1 at a malformed end. */
-  #next(text: string, eq: number): number {
-    if (text.charCodeAt(eq + 1) === 60 /* < */) {
-      const end = text.indexOf('>, ', eq + 1);
-      return end < 0 ? -1 : end + 3;
-    }
-    const end = text.indexOf(', ', eq + 1);
-    return end < 0 ? -1 : end + 2;
   }
 
   /** The delivery's delay in seconds as the full parse reads it (0 when it is not a number). */
@@ -139,44 +163,58 @@ export class LineFields {
   statusIs(text: string, word: string): boolean {
     return this.statusEnd - this.statusStart === word.length && text.startsWith(word, this.statusStart);
   }
+
+  /** True when local's `forwarded as ` follows the status word, before `end` (a delivery counted as forwarded). */
+  forwarded(text: string, end: number): boolean {
+    return this.statusEnd < end && text.slice(this.statusEnd + 1, end).includes('forwarded as ');
+  }
+}
+
+/** Where the field after the value whose `=` is at `eq` starts, as readFields steps; -1 at a malformed end. */
+function next(text: string, eq: number, end: number): number {
+  if (text.charCodeAt(eq + 1) === 60 /* < */) {
+    const close = text.indexOf('>, ', eq + 1);
+    return close < 0 || close >= end ? -1 : close + 3;
+  }
+  const comma = text.indexOf(', ', eq + 1);
+  return comma < 0 || comma >= end ? -1 : comma + 2;
 }
 
 /** True when the text after the ID that ends at `colon` is exactly `removed` (qmgr, postsuper). */
-export function isRemoved(text: string, colon: number): boolean {
-  return text.length === colon + 9 && text.endsWith('removed');
+export function isRemoved(text: string, colon: number, end: number): boolean {
+  return end === colon + 9 && text.startsWith('removed', colon + 2);
 }
 
 const ACTIONS = ['reject_warning', 'reject', 'hold', 'discard'] as const;
 const ACTION_WORDS = ACTIONS.map((a) => [`${a}: `, a] as const);
 
 /** pflogsumm's "queue ID" as an action word: `reject: ...` with no queue ID before it. */
-export function bareAction(text: string): string | null {
-  const c = text.charCodeAt(0);
+export function bareAction(text: string, start: number, end: number): string | null {
+  const c = text.charCodeAt(start);
   if (c !== 114 && c !== 104 && c !== 100) return null; // r, h, d
   for (const a of ACTIONS) {
-    if (text.startsWith(a)) {
-      const next = text.charCodeAt(a.length);
-      if (Number.isNaN(next) || next === 58 || next === 32) return a;
+    if (text.startsWith(a, start)) {
+      const at = start + a.length;
+      const next = text.charCodeAt(at);
+      if (at === end || next === 58 || next === 32) return a;
     }
   }
   return null;
 }
 
-/** The action of smtpd's `\w+: (reject|reject_warning|hold|discard): ` (pflogsumm's regex), or null. */
-export function smtpdAction(text: string): string | null {
-  // the word must reach the first `: `: read the word, not the whole text for a `: `
-  const colon = wordEnd(text);
-  if (colon === 0 || !text.startsWith(': ', colon)) return null;
-  for (const [word, a] of ACTION_WORDS) if (text.startsWith(word, colon + 2)) return a;
+/** The action of smtpd's `\w+: (reject|reject_warning|hold|discard): ` (pflogsumm's regex) after `word`, or null. */
+export function smtpdAction(text: string, word: OpeningWord): string | null {
+  if (!word.colon(text)) return null;
+  for (const [w, a] of ACTION_WORDS) if (text.startsWith(w, word.end + 2)) return a;
   return null;
 }
 
 /**
- * True when `text` has `: header `, `: body ` or `: END-OF-` (where
+ * True when the text has `: header `, `: body ` or `: END-OF-` (where
  * cleanup's action lines can be), read in one pass.
  */
-export function hasCleanupPart(text: string): boolean {
-  for (let at = text.indexOf(': '); at >= 0; at = text.indexOf(': ', at + 1)) {
+export function hasCleanupPart(text: string, start: number, end: number): boolean {
+  for (let at = text.indexOf(': ', start); at >= 0 && at < end; at = text.indexOf(': ', at + 1)) {
     const c = text.charCodeAt(at + 2);
     if (c === 104 /* h */ && text.startsWith('header ', at + 2)) return true;
     if (c === 98 /* b */ && text.startsWith('body ', at + 2)) return true;

@@ -11,17 +11,19 @@
  */
 
 const MONTHS = 'JanFebMarAprMayJunJulAugSepOctNovDec';
+/** Stamps up to this long are cached (RFC 3339 with microseconds and zone: 32). */
+const MAX_CACHED = 40;
 const ISO = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(\.\d+)?(Z|[+-]\d\d:?\d\d)?$/;
 
 /** The month (0-11) of a traditional stamp, or -1 when `stamp` does not start with a month name. */
-export function stampMonth(stamp: string): number {
+export function stampMonth(stamp: string, start = 0): number {
   // three characters compared in place: no substring, no property lookup
   for (let m = 0; m < 12; m++) {
     const i = m * 3;
     if (
-      stamp.charCodeAt(0) === MONTHS.charCodeAt(i) &&
-      stamp.charCodeAt(1) === MONTHS.charCodeAt(i + 1) &&
-      stamp.charCodeAt(2) === MONTHS.charCodeAt(i + 2)
+      stamp.charCodeAt(start) === MONTHS.charCodeAt(i) &&
+      stamp.charCodeAt(start + 1) === MONTHS.charCodeAt(i + 1) &&
+      stamp.charCodeAt(start + 2) === MONTHS.charCodeAt(i + 2)
     ) {
       return m;
     }
@@ -60,9 +62,12 @@ export class StampClock {
   #year: number | undefined;
   readonly #reference: Date | undefined;
   #lastMonth = -1;
-  /** The last line whose stamp was converted, and where its stamp ends: compared in place, no stamp cut. */
-  #lastLine = '';
-  #lastEnd = -1;
+  /**
+   * The characters of the last stamp converted, and its length (-1: none):
+   * the next line's stamp is compared with them in place, no stamp cut.
+   */
+  readonly #lastStamp = new Uint16Array(MAX_CACHED);
+  #lastLength = -1;
   #lastTime = Number.NaN;
   #hourKey = -1;
   #hourTime = Number.NaN;
@@ -80,17 +85,18 @@ export class StampClock {
 
   /**
    * Milliseconds since the epoch of the traditional stamp `Mmm dd
-   * hh:mm:ss[.frac]` that makes up `line` up to `end`; NaN when malformed.
-   * Takes `line` and an end rather than the stamp, so the common case (the
-   * same second as the line before) costs one comparison and no string.
+   * hh:mm:ss[.frac]` that `text` has from `start` to `end` (a line, or a
+   * line inside a chunk of lines); NaN when malformed. Takes offsets rather
+   * than the stamp, so the common case (the same second as the line before)
+   * costs one comparison and no string.
    */
-  traditional(line: string, end: number): number {
-    if (this.#sameStamp(line, end)) return this.#lastTime;
-    const month = stampMonth(line);
-    const day = (line.charCodeAt(4) === 32 ? 0 : digit(line, 4) * 10) + digit(line, 5);
-    const h = digit(line, 7) * 10 + digit(line, 8);
-    const m = digit(line, 10) * 10 + digit(line, 11);
-    const s = digit(line, 13) * 10 + digit(line, 14);
+  traditional(text: string, start: number, end: number): number {
+    if (this.#sameStamp(text, start, end)) return this.#lastTime;
+    const month = stampMonth(text, start);
+    const day = (text.charCodeAt(start + 4) === 32 ? 0 : digit(text, start + 4) * 10) + digit(text, start + 5);
+    const h = digit(text, start + 7) * 10 + digit(text, start + 8);
+    const m = digit(text, start + 10) * 10 + digit(text, start + 11);
+    const s = digit(text, start + 13) * 10 + digit(text, start + 14);
     if (month < 0 || !(day >= 1 && day <= 31) || !(h <= 23) || !(m <= 59) || !(s <= 60)) return Number.NaN;
     if (this.#year === undefined) {
       const ref = this.#reference ?? new Date();
@@ -99,9 +105,11 @@ export class StampClock {
       this.#year += 1;
     }
     this.#lastMonth = month;
-    const frac = end > 16 && line.charCodeAt(15) === 46 ? Math.floor(Number(line.slice(15, end)) * 1000) : 0;
-    this.#lastLine = line;
-    this.#lastEnd = end;
+    const frac =
+      end - start > 16 && text.charCodeAt(start + 15) === 46
+        ? Math.floor(Number(text.slice(start + 15, end)) * 1000)
+        : 0;
+    this.#remember(text, start, end);
     this.#lastTime = this.#hourStart(month, day, h) + m * 60_000 + s * 1000 + frac;
     return this.#lastTime;
   }
@@ -116,21 +124,26 @@ export class StampClock {
     return this.#hourTime;
   }
 
-  /** Milliseconds since the epoch of the ISO stamp that makes up `line` up to `end` (cached like traditional ones). */
-  iso(line: string, end: number): number {
-    if (this.#sameStamp(line, end)) return this.#lastTime;
-    this.#lastLine = line;
-    this.#lastEnd = end;
-    this.#lastTime = isoStampTime(line.slice(0, end));
+  /** Milliseconds since the epoch of the ISO stamp `text` has from `start` to `end` (cached like traditional ones). */
+  iso(text: string, start: number, end: number): number {
+    if (this.#sameStamp(text, start, end)) return this.#lastTime;
+    this.#remember(text, start, end);
+    this.#lastTime = isoStampTime(text.slice(start, end));
     return this.#lastTime;
   }
 
-  /** True when `line` starts with the same stamp (ending at `end`) as the last line converted. */
-  #sameStamp(line: string, end: number): boolean {
-    if (end !== this.#lastEnd) return false;
-    const last = this.#lastLine;
+  #remember(text: string, start: number, end: number): void {
+    const length = end - start;
+    this.#lastLength = length <= MAX_CACHED ? length : -1;
+    for (let i = 0; i < length && i < MAX_CACHED; i++) this.#lastStamp[i] = text.charCodeAt(start + i);
+  }
+
+  /** True when `text` has the same stamp from `start` to `end` as the last line converted. */
+  #sameStamp(text: string, start: number, end: number): boolean {
+    if (end - start !== this.#lastLength) return false;
+    const last = this.#lastStamp;
     // from the end: the seconds differ first
-    for (let i = end - 1; i >= 0; i--) if (line.charCodeAt(i) !== last.charCodeAt(i)) return false;
+    for (let i = end - start - 1; i >= 0; i--) if (text.charCodeAt(start + i) !== last[i]) return false;
     return true;
   }
 }

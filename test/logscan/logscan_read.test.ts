@@ -5,15 +5,17 @@
  * standard input, and the lines cut at chunk boundaries.
  */
 import assert from 'node:assert/strict';
-import { utimesSync, writeFileSync } from 'node:fs';
+import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import type { LogEntry } from '../../src/logscan/logscan_event.ts';
 import { rotatedGenerations } from '../../src/logscan/logscan_files.ts';
 import { streamLineBatches } from '../../src/logscan/logscan_read.ts';
-import { forEachLogEntry, scanLog, scanLogBatches } from '../../src/logscan/logscan_scan.ts';
+import { forEachLogEntry, forEachLogLine, scanLog, scanLogBatches } from '../../src/logscan/logscan_scan.ts';
 import { tempDir } from '../peers/tmpdir.ts';
+import { generateLog } from './log_generator.ts';
 
 function line(stamp: string, id: string, text: string): string {
   return `${stamp} mx postfix/qmgr[17314]: ${id}: ${text}`;
@@ -115,4 +117,80 @@ test('keptEntry copies an entry with its time and event, free of the chunk it wa
   assert.equal(kept[0]!.frame.time, new Date(2026, 11, 31, 23, 59, 58).getTime());
   assert.equal(kept[0]!.event.kind, 'removed');
   assert.equal(kept[0]!.event.queueId, '4jchFw2qPlzBrJw');
+});
+
+/** Everything a reader can ask of an entry, as plain data. */
+function entryData(e: LogEntry): unknown {
+  const f = e.frame;
+  return {
+    line: f.line,
+    stamp: f.stamp,
+    stampFormat: f.stampFormat,
+    time: f.time,
+    host: f.host,
+    tag: f.tag,
+    syslogName: f.syslogName,
+    program: f.program,
+    pid: f.pid,
+    severity: f.severity,
+    text: f.text,
+    event: e.event,
+  };
+}
+
+test('forEachLogLine sees each line as forEachLogEntry parses it, across 64 KiB chunks and odd lines', async (t) => {
+  const dir = tempDir(t);
+  const odd = [
+    '',
+    'Nov 29 09:10:44 mx postfix/smtpd[1]:',
+    'Nov 29 09:10:44 mx postfix/smtpd[12x]: connect from a[192.0.2.1]',
+    'Nov 29 09:10:44 mx postfix/cleanup[7]: warning: Ünïcödé header from x[192.0.2.1]',
+    `Nov 29 09:10:45 mx postfix/local[8]: 0A1B2C3D4E5: to=<long@example.test>, relay=local, status=sent (${'x'.repeat(70_000)})`,
+    'Nov 29 09:10:45.123456 mx postfix/qmgr[9]: 0A1B2C3D4E5: removed',
+    '2026-11-29T09:10:46.012345+00:00 mx postfix/qmgr[9]: 0A1B2C3D4E6: removed',
+    'Nov 29 09:10:47  postfix/qmgr[9]: no host',
+    'garbage',
+    'Nov 29 09:10:48 mx [ID 197553 mail.info] postfix/qmgr[9]: x',
+  ];
+  // lines that repeat a stamp and `host tag[` read before, then differ: the shortcut must let them go (ASCII, in a chunk of their own)
+  const repeated = [
+    'Nov 29 09:10:49 mx postfix/smtpd[1]: connect from a[192.0.2.1]',
+    'Nov 29 09:10:49 mx postfix/smtpd[1234567890123456]: sixteen digits',
+    'Nov 29 09:10:49 mx postfix/smtpd[]: no digits',
+    'Nov 29 09:10:49 mx postfix/smtpd[1]:no space',
+    'Nov 29 09:10:49 mx postfix/smtpd[1]: warning: a warning',
+    'Nov 29 09:10:49 mx postfix/smtpd[1]: [ID 197553 mail.info] connect from b[192.0.2.2]',
+    'Nov 29 09:10:49 mx postfix/smtpd[1]: ',
+    'Nov 29 09:10:49 mx postfix/smtpd[1] : a space before the colon',
+    'Nov 29 09:10:49 mx postfix/smtpd[12]x: junk',
+    'Nov 29 09:10:49 mx postfix/smtpdd[1]: another tag',
+    'Nov 29 09:10:49 mxx postfix/smtpd[1]: another host',
+    'Nov 29 09:10:49 mx postfix/smtpd[2]: fatal: a fatal',
+    'Nov 29 09:10:49.5 mx postfix/smtpd[2]: fractional seconds',
+    'Dec 31 23:59:59 mx postfix/smtpd[2]: the year ends',
+    'Jan  1 00:00:00 mx postfix/smtpd[2]: the year begins',
+    'Dec 31 23:59:59 mx postfix/smtpd[2]: late line',
+    'Jan  1 00:00:00 mx postfix/smtpd[2]: and again',
+  ];
+  const generated = generateLog(400, { seed: 9 }).split('\n');
+  const path = join(dir, 'mail.log');
+  // odd lines among the generated ones, and a last line without its newline
+  writeFileSync(
+    path,
+    [...repeated, ...generated.slice(0, 900), ...odd, ...generated.slice(900), 'Nov 29 23:59:59 mx last'].join('\n'),
+  );
+  const options = { year: 2026 };
+  const parsed: unknown[] = [];
+  await forEachLogEntry([{ kind: 'file', path }], (e) => parsed.push(entryData(e)), options);
+  const viewed: unknown[] = [];
+  await forEachLogLine([{ kind: 'file', path }], (v) => viewed.push(entryData(v)), options);
+  assert.ok(parsed.length > 3000);
+  assert.equal(viewed.length, parsed.length);
+  for (let i = 0; i < parsed.length; i++) assert.deepEqual(viewed[i], parsed[i], `line ${i + 1}`);
+  // and from a stream cut anywhere
+  const bytes = Buffer.from(readFileSync(path));
+  const stream = Readable.from([bytes.subarray(0, 70_001), bytes.subarray(70_001, 200_003), bytes.subarray(200_003)]);
+  const streamed: unknown[] = [];
+  await forEachLogLine([{ kind: 'stream', name: 'stdin', stream }], (v) => streamed.push(entryData(v)), options);
+  assert.deepEqual(streamed, parsed);
 });

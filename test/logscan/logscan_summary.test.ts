@@ -2,8 +2,10 @@
  * logscan_summary: the Grand Totals of MailSummary against Debian's real
  * pflogsumm on the same logs: the real Postfix 3.7 sample, and generated
  * logs of thousands of messages in each framing (syslog, postlogd,
- * RFC 3339, long queue IDs, several files). And what happens with a
- * queue ID that is used again: pflogsumm's way on request, ours by default.
+ * RFC 3339, long queue IDs, several files), each counted both ways (lines
+ * read in place, as the CLI does, and parsed entries). And what happens
+ * with a queue ID that is used again: pflogsumm's way on request, ours by
+ * default.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -11,7 +13,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { LogSource } from '../../src/logscan/logscan_read.ts';
-import { forEachLogEntry } from '../../src/logscan/logscan_scan.ts';
+import { forEachLogEntry, forEachLogLine } from '../../src/logscan/logscan_scan.ts';
 import { MailSummary, type SummaryOptions } from '../../src/logscan/logscan_summary.ts';
 import type { SummaryTotals } from '../../src/logscan/logscan_summary_report.ts';
 import { findProgram, missingPrograms } from '../peers/programs.ts';
@@ -79,10 +81,19 @@ function ourTotals(t: SummaryTotals): Record<string, string> {
   return out;
 }
 
+/**
+ * The summary of `files` as `affix logs summary` makes it (each line read in
+ * place), checked against the same summary of parsed entries: both ways
+ * must count every line alike.
+ */
 async function summarize(files: readonly string[], options: SummaryOptions = {}): Promise<MailSummary> {
-  const s = new MailSummary(options);
   const sources: LogSource[] = files.map((path) => ({ kind: 'file', path }));
-  await forEachLogEntry(sources, (e) => s.add(e));
+  const s = new MailSummary(options);
+  await forEachLogLine(sources, (line) => s.addLine(line));
+  const parsed = new MailSummary(options);
+  await forEachLogEntry(sources, (e) => parsed.add(e));
+  assert.deepEqual(s.report(0), parsed.report(0), 'lines read in place count as parsed entries do');
+  assert.equal(s.rememberedIds, parsed.rememberedIds);
   return s;
 }
 
