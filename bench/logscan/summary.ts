@@ -164,8 +164,8 @@ try {
   const probe = join(dir, 'dist', 'affix_logs_probe.mjs');
   writeFileSync(
     probe,
-    "import { forEachLogEntry } from './logscan/logscan_scan.js';\nimport { MailSummary } from './logscan/logscan_summary.js';\n" +
-      "const s = new MailSummary();\nawait forEachLogEntry([{ kind: 'file', path: process.argv[2] }], (e) => s.add(e));\n" +
+    "import { forEachLogLine } from './logscan/logscan_scan.js';\nimport { MailSummary } from './logscan/logscan_summary.js';\n" +
+      "const s = new MailSummary();\nawait forEachLogLine([{ kind: 'file', path: process.argv[2] }], (line) => s.addLine(line));\n" +
       'globalThis.gc();\nconst m = process.memoryUsage();\n' +
       'console.log(JSON.stringify({ heapUsed: m.heapUsed, ids: s.rememberedIds, senders: s.senders.size, recipients: s.recipients.size }));\n',
   );

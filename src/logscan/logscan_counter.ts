@@ -17,9 +17,12 @@ export const OTHER_KEY = '(other)';
  * A copy of `text` that shares no memory with the line it was cut from. V8
  * makes substrings views of their parent, and a log line is a view of a
  * 64 KiB chunk: a table key kept as a view would keep the whole chunk alive.
+ * The copy is flat (JSON gives back a sequential string; `${text} `.slice()
+ * gave a view of a copy, one more object to reach on every comparison of a
+ * table key). Strings shorter than 13 characters are never views.
  */
 export function detach(text: string): string {
-  return text.length < 13 ? text : `${text} `.slice(0, -1);
+  return text.length < 13 ? text : (JSON.parse(JSON.stringify(text)) as string);
 }
 
 export class Counter {
@@ -126,21 +129,34 @@ export interface AddressTraffic<D> extends Traffic {
   readonly domain: D;
 }
 
-/** The row of `key` in a traffic table, made (with no traffic yet) on first use. */
+/**
+ * What a byte sum or delay field starts as in a new object, overwritten
+ * with 0 at once: a double. Byte sums pass 2^31 in a large log and delays
+ * have fractions; a field V8 first stores a small integer in changes to a
+ * double when they do, every object made before then changes shape, and
+ * the optimized code that counts is thrown away and compiled again.
+ */
+export const AS_DOUBLE = 0.5;
+
+/** The row of `key` in a traffic table, made (with no traffic yet, bytes a double: AS_DOUBLE) on first use. */
 export function trafficRow(map: Map<string, Traffic>, key: string): Traffic {
   let row = map.get(key);
   if (row === undefined) {
-    row = { messages: 0, bytes: 0 };
+    row = { messages: 0, bytes: AS_DOUBLE };
+    row.bytes = 0;
     map.set(detach(key), row);
   }
   return row;
 }
 
-/** The stats of a recipient domain, made on first use. */
+/** The stats of a recipient domain, made on first use (sums and delays as doubles: AS_DOUBLE). */
 export function domainStats(map: Map<string, RecipientDomainStats>, domain: string): RecipientDomainStats {
   let d = map.get(domain);
   if (d === undefined) {
-    d = { sent: 0, bytes: 0, defers: 0, delaySum: 0, maxDelay: 0 };
+    d = { sent: 0, bytes: AS_DOUBLE, defers: 0, delaySum: AS_DOUBLE, maxDelay: AS_DOUBLE };
+    d.bytes = 0;
+    d.delaySum = 0;
+    d.maxDelay = 0;
     map.set(detach(domain), d);
   }
   return d;

@@ -9,12 +9,17 @@
  * skipped, as pflogsumm does.
  *
  * Speed matters (a 500 MB log has millions of lines), so the scanner
- * allocates nothing itself: it leaves offsets in its own fields, and tags
- * are interned (a log has a dozen, each line's tag is the same string
- * object as the last one's, with its program name worked out once).
+ * allocates nothing itself: it leaves offsets in its own fields (a line is
+ * read where it lies, alone or inside a chunk of lines), and tags are
+ * interned (a log has a dozen, each line's tag is the same string object
+ * as the last one's, with its program name worked out once). Lines that
+ * repeat a stamp and tag are framed faster from their bytes
+ * (logscan_frame_shortcut.ts), by these same rules.
  *
  * See: ../shared/reference/postfix-compat.md section 4.1, postfix/src/util/msg.c
  */
+
+import { detach } from './logscan_counter.ts';
 import type { Severity, StampFormat } from './logscan_event.ts';
 import type { StampClock } from './logscan_time.ts';
 
@@ -152,7 +157,7 @@ export class FrameScanner {
         return t;
       }
     }
-    const tag = `${text.slice(pos, end)} `.slice(0, -1); // a copy: the line goes, the tag stays
+    const tag = detach(text.slice(pos, end)); // a copy: the line goes, the tag stays
     const slash = tag.lastIndexOf('/');
     const entry = { tag, program: slash < 0 ? tag : tag.slice(slash + 1) };
     if (tags.length >= MAX_TAGS) tags.pop();

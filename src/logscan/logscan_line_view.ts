@@ -2,12 +2,13 @@
  * logscan_line_view: a LogEntry over a line where it lies, inside a chunk
  * of lines (logscan_read.ts readLineTexts), for a reader that visits every
  * line of a large log and keeps none (`affix logs summary`). One view
- * serves every line: `enter` gives it a chunk, `move` frames each line (from its bytes when it
- * repeats the lines before, logscan_frame_shortcut.ts) and cuts no string;
- * the text, the whole line, stamp, host and event are made when asked, and
- * a reader that can look at the text in place (`chunk` from `textStart` to
- * `end`) need not ask. A visitor that keeps something of a line keeps
- * strings or events, never the view (keptEntry() copies it).
+ * serves every line: `enter` gives it a chunk, `move` frames each line
+ * (from its bytes when it repeats the lines before,
+ * logscan_frame_shortcut.ts) and cuts no string; the text, the whole line,
+ * stamp, host and event are made when asked, and a reader that can look at
+ * the text in place (`chunk` from `textStart` to `end`) need not ask. A
+ * visitor that keeps something of a line keeps strings or events, never
+ * the view (keptEntry() copies it).
  *
  * See: logscan_parse.ts (Line: the same entry, one object per line)
  */

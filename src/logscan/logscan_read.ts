@@ -4,11 +4,12 @@
  * first bytes are gzip's magic (`mail.log.2.gz`, affix's
  * `mail.log.20261129-090517.gz`, or a gzipped stdin) is decompressed on the
  * fly, whatever its name. Reads 64 KiB at a time (a file: synchronously,
- * see fileChunks) and yields the lines of each chunk as one array, so
- * memory stays constant and a 500 MB log costs no per-line promise. A chunk
- * is cut after its last newline, so no character is split; an all-ASCII
- * chunk is decoded as Latin-1, the fastest way. A line longer than 64 KiB
- * is cut there.
+ * see fileChunks) and yields the lines of each chunk as one array, or the
+ * chunk's text whole with its bytes (readLineTexts), so memory stays
+ * constant and a 500 MB log costs no per-line promise. A chunk is cut after
+ * its last newline, so no character is split; an all-ASCII chunk is
+ * decoded as Latin-1, the fastest way. A line longer than 64 KiB is cut
+ * there.
  *
  * Diagnostics: rejects with the fs or zlib error (ENOENT, Z_DATA_ERROR ...)
  */
@@ -129,27 +130,41 @@ function decoded(bytes: Buffer): LineText {
  * The bytes are valid until the next chunk is asked for.
  */
 async function* lineTexts(chunks: AsyncGenerator<Buffer>): AsyncGenerator<LineText> {
-  let carry: Buffer = Buffer.alloc(0);
+  // the start of a line cut at a chunk's end, kept in one buffer: no new buffer per chunk
+  let carry = Buffer.allocUnsafe(MAX_LINE + CHUNK);
+  let carried = 0;
+  /** Appends `bytes` to the carry, in a larger buffer when they do not fit (a stream's chunks can be large). */
+  const keep = (bytes: Buffer) => {
+    if (carried + bytes.length > carry.length) {
+      const larger = Buffer.allocUnsafe(carried + bytes.length);
+      carry.copy(larger, 0, 0, carried);
+      carry = larger;
+    }
+    bytes.copy(carry, carried);
+    carried += bytes.length;
+  };
   for await (const chunk of plainChunks(chunks)) {
     const last = chunk.lastIndexOf(10);
     if (last < 0) {
-      carry = Buffer.concat([carry, chunk]);
-      if (carry.length > MAX_LINE) {
+      keep(chunk);
+      if (carried > MAX_LINE) {
         yield decoded(carry.subarray(0, MAX_LINE));
-        carry = Buffer.alloc(0);
+        carried = 0;
       }
       continue;
     }
     // the line begun in the last chunk is finished alone, so the rest is decoded in place, not copied
     let from = 0;
-    if (carry.length > 0) {
+    if (carried > 0) {
       from = chunk.indexOf(10) + 1;
-      yield decoded(Buffer.concat([carry, chunk.subarray(0, from - 1)]));
+      keep(chunk.subarray(0, from - 1));
+      yield decoded(carry.subarray(0, carried));
     }
     if (from <= last) yield decoded(chunk.subarray(from, last));
-    carry = Buffer.from(chunk.subarray(last + 1));
+    carried = 0;
+    keep(chunk.subarray(last + 1));
   }
-  if (carry.length > 0) yield decoded(carry);
+  if (carried > 0) yield decoded(carry.subarray(0, carried));
 }
 
 async function* lineBatches(texts: AsyncGenerator<LineText>): AsyncGenerator<string[]> {

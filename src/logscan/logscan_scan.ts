@@ -2,10 +2,11 @@
  * logscan_scan: the public way to read mail logs: parsed entries from one
  * or more sources read in order (rotated generations oldest first, then the
  * live file; or stdin), through one LogParser so the year of traditional
- * time stamps carries across files. `forEachLogEntry` calls a function
- * per line and keeps no entry alive (fastest: what `affix logs summary`
- * uses on 500 MB logs); `scanLogBatches` yields arrays of up to 1024
- * entries; `scanLog` yields entry by entry.
+ * time stamps carries across files. `forEachLogLine` calls a function
+ * with one LineView moved from line to line (fastest: what `affix logs
+ * summary` uses on 500 MB logs); `forEachLogEntry` calls it with an entry
+ * per line and keeps none alive; `scanLogBatches` yields arrays of up to
+ * 1024 entries; `scanLog` yields entry by entry.
  *
  *   for await (const { frame, event } of scanLog([{ kind: 'file', path }])) {
  *     if (event.kind === 'delivery' && event.status === 'deferred') ...

@@ -11,12 +11,15 @@
  * Most lines are counted from their text without their LogEvent: qmgr's and
  * the delivery agents' common lines are read in place
  * (logscan_summary_lines.ts), and a line that can count for nothing stops
- * after a few comparisons; the rest take the full parse.
+ * after a few comparisons; the rest take the full parse. `addLine` counts
+ * the line of a LineView where it lies in its chunk (what `affix logs
+ * summary` does), `add` a parsed entry: both count alike.
  *
  * See: /usr/sbin/pflogsumm, logscan_summary_state.ts (queue IDs used twice)
  */
 import {
   type AddressTraffic,
+  AS_DOUBLE,
   Counter,
   detach,
   domainStats,
@@ -61,6 +64,31 @@ type Delivery = Extract<LogEvent, { kind: 'delivery' }>;
 
 export type { RecipientDomainStats } from './logscan_counter.ts';
 
+/** The summary's counts, all zero; the byte sums doubles from the start (AS_DOUBLE). */
+function newCounts() {
+  const counts = {
+    lines: 0,
+    counted: 0,
+    received: 0,
+    delivered: 0,
+    forwarded: 0,
+    deferred: 0,
+    deferrals: 0,
+    bounced: 0,
+    rejected: 0,
+    rejectWarnings: 0,
+    held: 0,
+    discarded: 0,
+    bytesReceived: AS_DOUBLE,
+    bytesDelivered: AS_DOUBLE,
+    noSize: 0,
+    otherServiceLines: 0,
+  };
+  counts.bytesReceived = 0;
+  counts.bytesDelivered = 0;
+  return counts;
+}
+
 /** What the summary needs of a tag, worked out once per tag. */
 interface TagCommand {
   /** pflogsumm's command, null for a line it skips. */
@@ -83,24 +111,7 @@ export class MailSummary {
   readonly #commands = new Map<string, TagCommand>();
   readonly #fields = new LineFields();
   readonly #word = new OpeningWord();
-  readonly counts = {
-    lines: 0,
-    counted: 0,
-    received: 0,
-    delivered: 0,
-    forwarded: 0,
-    deferred: 0,
-    deferrals: 0,
-    bounced: 0,
-    rejected: 0,
-    rejectWarnings: 0,
-    held: 0,
-    discarded: 0,
-    bytesReceived: 0,
-    bytesDelivered: 0,
-    noSize: 0,
-    otherServiceLines: 0,
-  };
+  readonly counts = newCounts();
   /** Senders, each with its domain's row when the address has a domain (else the client's counts). */
   readonly senders = new Map<string, AddressTraffic<Traffic | null>>();
   readonly sendingDomains = new Map<string, Traffic>();
@@ -128,7 +139,7 @@ export class MailSummary {
       const name = pflogsummCommand(frame, this.#syslogName);
       // the literal when it is one the summary tests for: comparing it is then comparing pointers
       const known = COMMANDS.find((c) => c === name) ?? name;
-      cmd = { name: known, otherSmtpd: known !== null && known.endsWith('/smtpd') };
+      cmd = { name: known, otherSmtpd: known?.endsWith('/smtpd') === true };
       this.#commands.set(frame.tag, cmd);
     }
     return cmd;
@@ -174,7 +185,7 @@ export class MailSummary {
         const type = m[1]!.replace('milter-', '');
         this.#action(type, `cleanup ${reason}`, where);
         // a message cleanup rejects never reaches the queue: nothing more will be logged for its ID
-        if (type === 'reject' && event.queueId !== null) this.#messages.removed(event.queueId);
+        if (type === 'reject' && event.queueId !== null) this.#messages.removed(event.queueId, 0, event.queueId.length);
         return;
       }
     }
@@ -204,7 +215,7 @@ export class MailSummary {
       const client = clientValue(text, word.end, end);
       if (client !== null) {
         c.received++;
-        this.#messages.received(text.slice(start, word.end), gimmeDomain(client));
+        this.#messages.received(text, start, word.end, gimmeDomain(client));
         return;
       }
       const action = smtpdAction(text, word);
@@ -231,7 +242,7 @@ export class MailSummary {
     if (text.includes('from=<') && text.includes(', size=')) {
       const event = entry.event;
       if (event.kind === 'queue_active') {
-        this.#queued(event.queueId, event.from, event.size);
+        this.#queued(event.queueId, 0, event.queueId.length, event.from, event.size);
         return;
       }
     }
@@ -244,11 +255,11 @@ export class MailSummary {
       const event = entry.event;
       if (event.kind === 'pickup') {
         this.counts.received++;
-        this.#messages.received(event.queueId, 'pickup');
+        this.#messages.received(event.queueId, 0, event.queueId.length, 'pickup');
       }
     } else if (text.endsWith('removed') || text.includes(': removed (')) {
       const event = entry.event;
-      if (event.kind === 'removed') this.#messages.removed(event.queueId);
+      if (event.kind === 'removed') this.#messages.removed(event.queueId, 0, event.queueId.length);
     }
   }
 
@@ -263,13 +274,13 @@ export class MailSummary {
     switch (text.charCodeAt(colon + 2)) {
       case 102 /* f */:
         if (!f.active(text, colon, end)) return false;
-        this.#queued(text.slice(start, colon), text.slice(f.addrStart, f.addrEnd), f.size);
+        this.#queued(text, start, colon, text.slice(f.addrStart, f.addrEnd), f.size);
         return true;
       case 116 /* t */:
         if (!f.delivery(text, colon, end)) return false;
         if (f.statusIs(text, 'sent')) {
           if (f.forwarded(text, end)) this.counts.forwarded++;
-          else this.#sent(text.slice(start, colon), foldAddress(text.slice(f.addrStart, f.addrEnd)), f.delay(text));
+          else this.#sent(text, start, colon, foldAddress(text.slice(f.addrStart, f.addrEnd)), f.delay(text));
           return true;
         }
         // deferred and bounced need the reason: the full parse
@@ -277,7 +288,7 @@ export class MailSummary {
       case 114 /* r */:
         // pickup's lines end at its own branch
         if (cmd === 'pickup' || !isRemoved(text, colon, end)) return false;
-        this.#messages.removed(text.slice(start, colon));
+        this.#messages.removed(text, start, colon);
         return true;
       case 117 /* u */:
       case 115 /* s */:
@@ -307,18 +318,20 @@ export class MailSummary {
     }
   }
 
-  #queued(qid: string, from: string, size: number): void {
-    const q = this.#messages.queued(qid, size);
-    if (q === undefined || q.origin === null) return;
+  /** qmgr's from= line of the message whose ID `text` has from `start` to `end`. */
+  #queued(text: string, start: number, end: number, from: string, size: number): void {
+    const origin = this.#messages.queued(text, start, end, size);
+    if (origin === undefined || origin === null) return;
     const addr = from === '' ? 'from=<>' : foldAddress(from);
     let sender = this.senders.get(addr);
     if (sender === undefined) {
       const own = senderDomain(addr);
+      // bytes a small integer, kept in the row (one address rarely passes 2^31): a double would be a box to reach
       sender = { messages: 0, bytes: 0, domain: own === null ? null : trafficRow(this.sendingDomains, own) };
       this.senders.set(detach(addr), sender);
     }
     // an address without a domain counts for the client it came from, or for itself when picked up
-    const domain = sender.domain ?? trafficRow(this.sendingDomains, q.origin === 'pickup' ? addr : q.origin);
+    const domain = sender.domain ?? trafficRow(this.sendingDomains, origin === 'pickup' ? addr : origin);
     domain.messages++;
     domain.bytes += size;
     sender.messages++;
@@ -332,10 +345,10 @@ export class MailSummary {
     const delay = Number.isNaN(e.delay) ? 0 : e.delay;
     if (e.status === 'sent') {
       if (e.text.includes('forwarded as ')) c.forwarded++;
-      else this.#sent(qid, foldAddress(e.to), delay);
+      else this.#sent(qid, 0, qid.length, foldAddress(e.to), delay);
     } else if (e.status === 'deferred') {
       c.deferrals++;
-      if (this.#messages.deferredFirst(qid)) c.deferred++;
+      if (this.#messages.deferredFirst(qid, 0, qid.length)) c.deferred++;
       const d = domainStats(this.recipientDomains, domain);
       d.defers++;
       if (delay > d.maxDelay) d.maxDelay = delay;
@@ -346,8 +359,8 @@ export class MailSummary {
     }
   }
 
-  /** A recipient delivered (`addr` folded): counted for its domain and the message's size. */
-  #sent(qid: string, addr: string, delay: number): void {
+  /** A recipient delivered (`addr` folded) of the message whose ID `text` has from `start` to `end`. */
+  #sent(text: string, start: number, end: number, addr: string, delay: number): void {
     const c = this.counts;
     let recipient = this.recipients.get(addr);
     if (recipient === undefined) {
@@ -355,7 +368,7 @@ export class MailSummary {
       this.recipients.set(detach(addr), recipient);
     }
     const d = recipient.domain;
-    const size = this.#messages.size(qid);
+    const size = this.#messages.size(text, start, end);
     d.sent++;
     d.bytes += size;
     d.delaySum += delay;

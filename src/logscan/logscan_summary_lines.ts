@@ -9,7 +9,8 @@
  * splitQueuePrefix, logscan_queue.ts parseQmgrFrom and parseRemoved,
  * logscan_delivery.ts readFields, and pflogsumm's field order), and
  * answers "not this line" for anything else, so the summary then takes the
- * full parse and counts exactly as before. Also pflogsumm's action words
+ * full parse and counts exactly as before. Also the word that opens a
+ * text (a queue ID, smtpd's `ID: client=`), and pflogsumm's action words
  * (`reject: ` where it expects a queue ID, smtpd's `ID: hold: `).
  *
  * Each reader takes the text where it lies, from `start` to `end`: a line's
