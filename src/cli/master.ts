@@ -25,7 +25,7 @@ import { createLogSink, type Log, type LogEcho } from '../log/log.ts';
 import { FatalError } from '../log/log_errors.ts';
 import type { LogSink } from '../log/log_sink.ts';
 import { ControlServer, controlSocketPath } from './master_control.ts';
-import { bindListener, ListenError, listenAddresses } from './master_listen.ts';
+import { bindListener, holdConnections, ListenError, listenAddresses } from './master_listen.ts';
 import { claimPidFiles, pidFiles, releasePidFiles } from './master_pidfile.ts';
 import { createPrograms } from './master_programs.ts';
 
@@ -286,8 +286,13 @@ async function startServices(
       continue;
     }
     const listeners = await bindService(config, service);
-    const running = await program.start(serviceContext(config, service, listeners, control, sinks));
-    started.set(key, { key, service, running, listeners });
+    const release = holdConnections(listeners);
+    try {
+      const running = await program.start(serviceContext(config, service, listeners, control, sinks));
+      started.set(key, { key, service, running, listeners });
+    } finally {
+      release();
+    }
   }
   if (ignored.length > 0) {
     log.warn(`${config.masterCf?.path}: services not implemented by affix, not started: ${ignored.join(', ')}`);
