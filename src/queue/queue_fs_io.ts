@@ -20,22 +20,27 @@ import { type FileHandle, unlink } from 'node:fs/promises';
  */
 export async function writeAll(file: FileHandle, buffers: readonly Buffer[]): Promise<void> {
   let pending = buffers.filter((b) => b.length > 0);
-  while (pending.length > 0) {
-    const { bytesWritten } = await file.writev(pending);
-    let done = bytesWritten;
-    const rest: Buffer[] = [];
-    for (const b of pending) {
-      if (done >= b.length) done -= b.length;
-      else {
-        rest.push(b.subarray(done));
-        done = 0;
-      }
+  while (pending.length > 0) pending = unwritten(pending, (await file.writev(pending)).bytesWritten);
+}
+
+/**
+ * What is left of `pending` after a write of `bytesWritten` bytes; a write
+ * that wrote nothing with bytes left is the disk refusing more (ENOSPC).
+ */
+function unwritten(pending: readonly Buffer[], bytesWritten: number): Buffer[] {
+  let done = bytesWritten;
+  const rest: Buffer[] = [];
+  for (const b of pending) {
+    if (done >= b.length) done -= b.length;
+    else {
+      rest.push(b.subarray(done));
+      done = 0;
     }
-    if (bytesWritten === 0 && rest.length > 0) {
-      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-    }
-    pending = rest;
   }
+  if (bytesWritten === 0 && rest.length > 0) {
+    throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+  }
+  return rest;
 }
 
 /** Up to `length` bytes of `path` from `offset` (fewer at end of file), read synchronously. */
@@ -58,22 +63,7 @@ export function readRange(path: string, offset: number, length: number): Buffer 
 /** writeAll() with synchronous writes, for a descriptor (same short-write rule). */
 export function writeAllSync(fd: number, buffers: readonly Buffer[]): void {
   let pending = buffers.filter((b) => b.length > 0);
-  while (pending.length > 0) {
-    const bytesWritten = writevSync(fd, pending);
-    let done = bytesWritten;
-    const rest: Buffer[] = [];
-    for (const b of pending) {
-      if (done >= b.length) done -= b.length;
-      else {
-        rest.push(b.subarray(done));
-        done = 0;
-      }
-    }
-    if (bytesWritten === 0 && rest.length > 0) {
-      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-    }
-    pending = rest;
-  }
+  while (pending.length > 0) pending = unwritten(pending, writevSync(fd, pending));
 }
 
 /** close() on a path that is already failing: the first error is the one reported. */
