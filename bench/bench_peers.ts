@@ -193,7 +193,7 @@ export interface AffixDaemon {
  * its own, with bin/affix.js's thread pool (test/peers/affix_entry.ts), so
  * the bench's own work does not share its event loop. Resolves once `port`
  * accepts connections; stop() sends SIGTERM (SIGKILL after 15 s) and
- * removes `dir`. AFFIX_BENCH_NODE_ARGS adds node options to the daemon's
+ * leaves `dir` to removeLeftBehind(). AFFIX_BENCH_NODE_ARGS adds node options to the daemon's
  * command line, for example `--cpu-prof --cpu-prof-dir=/tmp/prof` to
  * profile it under the bench's load.
  */
@@ -217,9 +217,29 @@ export async function startAffixDaemon(dir: string, port: number): Promise<Affix
         await exited;
         clearTimeout(timer);
       }
-      rmSync(dir, { recursive: true, force: true });
+      removeLater(dir);
     },
   };
+}
+
+/**
+ * The spools of finished runs, removed when the bench ends (removeLeftBehind)
+ * rather than between runs. On ext4 without a journal (this machine's root
+ * file system) the inode allocator skips, one by one, every inode freed in
+ * the last 60 s, or 300 s while its inode table block is dirty
+ * (recently_deleted() in the kernel's fs/ext4/ialloc.c). A server started
+ * just after the previous run's 10,000 queue files were removed paid that
+ * scan on every file it created: a fifth of affix's main thread in a
+ * profile, Postfix's cleanup alike. So no run follows a mass removal.
+ */
+const leftBehind: string[] = [];
+
+export function removeLater(dir: string): void {
+  leftBehind.push(dir);
+}
+
+export function removeLeftBehind(): void {
+  for (const dir of leftBehind.splice(0)) rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 }
 
 /**

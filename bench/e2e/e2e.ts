@@ -30,7 +30,7 @@
  * Prints figures only; nothing here is a timed test.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -40,6 +40,8 @@ import { findProgram } from '../../test/peers/programs.ts';
 import {
   AFFIX_RELAY_SERVICES,
   queueFiles,
+  removeLater,
+  removeLeftBehind,
   type Sink,
   smtpdService,
   smtpSource,
@@ -131,7 +133,7 @@ async function startPostfix(sink: Sink): Promise<Mta> {
     spool: join(pf.dir, 'spool'),
     stop: async () => {
       pf.stop();
-      rmSync(pf.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+      removeLater(pf.dir);
     },
   };
 }
@@ -222,4 +224,8 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+try {
+  await main();
+} finally {
+  removeLeftBehind();
+}

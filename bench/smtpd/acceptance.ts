@@ -15,13 +15,15 @@
  *
  * Needs root (private Postfix) and Debian's postfix (smtp-source).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, postfixSkipReason, startPostfixOrReason } from '../../test/peers/postfix_instance.ts';
 import {
   CLEANUP_SERVICE,
   queueFiles,
+  removeLater,
+  removeLeftBehind,
   smtpdService,
   smtpSource,
   startAffixDaemon,
@@ -65,7 +67,7 @@ async function main(): Promise<void> {
           dir: join(pf.dir, 'spool', 'hold'),
           stop: () => {
             pf.stop();
-            rmSync(pf.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+            removeLater(pf.dir);
           },
         };
       }
@@ -95,4 +97,8 @@ async function main(): Promise<void> {
   console.log(`ratio affix/Postfix: ${(ax / pf).toFixed(2)}`);
 }
 
-await main();
+try {
+  await main();
+} finally {
+  removeLeftBehind();
+}
