@@ -13,9 +13,7 @@
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { DiskReply, DiskRequest } from './queue_fs_disk_worker.ts';
-
-type Request = DiskRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;
+import type { DiskJob, DiskReply, DiskRequest } from './queue_fs_disk_worker.ts';
 
 interface Waiter {
   readonly ok: () => void;
@@ -53,12 +51,12 @@ export class DiskThread {
     return this.#send({ op: 'remove', path, dir });
   }
 
-  #send(request: Request): Promise<void> {
+  #send(job: DiskJob): Promise<void> {
     const id = this.#nextId++;
     return new Promise((ok, fail) => {
       this.#waiting.set(id, { ok, fail });
       if (this.#outbox.length === 0) queueMicrotask(() => this.#flush());
-      this.#outbox.push({ ...request, id } as DiskRequest);
+      this.#outbox.push({ ...job, id });
     });
   }
 

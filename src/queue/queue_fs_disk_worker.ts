@@ -10,16 +10,13 @@ import { parentPort } from 'node:worker_threads';
 import { createQueueFile, removeQueueFile } from './queue_fs_disk_ops.ts';
 import { SyncGroup } from './queue_sync.ts';
 
-/** A request to the disk thread; `data` is the whole file, transferred. */
-export type DiskRequest =
-  | {
-      readonly id: number;
-      readonly op: 'create';
-      readonly path: string;
-      readonly data: Uint8Array;
-      readonly syncDir: string | null;
-    }
-  | { readonly id: number; readonly op: 'remove'; readonly path: string; readonly dir: string };
+/** What the disk thread is asked to do; a create's `data` is the whole file, moved to the thread. */
+export type DiskJob =
+  | { readonly op: 'create'; readonly path: string; readonly data: Uint8Array; readonly syncDir: string | null }
+  | { readonly op: 'remove'; readonly path: string; readonly dir: string };
+
+/** A job with the number its answer carries. */
+export type DiskRequest = DiskJob & { readonly id: number };
 
 /** The answer to request `id`: null when done, else the error's code and message. */
 export type DiskReply = readonly [id: number, error: { code: string | undefined; message: string } | null];

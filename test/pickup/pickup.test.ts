@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { test } from 'node:test';
@@ -56,9 +56,11 @@ function setup(t: import('node:test').TestContext) {
   const start = () => startTestMaster(t, inst.configDir);
   const dropped = () => readdirSync(join(inst.dir, 'spool', 'maildrop'));
   // cleanup logs `hold:` while it reads the headers, before the file is committed to hold/.
+  /** The held message `id`, once its file is complete (the hold is logged before the file is written). */
   const readHeld = async (id: QueueId) => {
-    for (let waited = 0; !existsSync(join(inst.dir, 'spool', 'hold', id)) && waited < 10_000; waited += 50)
-      await delay(50);
+    const path = join(inst.dir, 'spool', 'hold', id);
+    const complete = () => existsSync(path) && (statSync(path).mode & 0o100) !== 0;
+    for (let waited = 0; !complete() && waited < 10_000; waited += 50) await delay(50);
     return store.read('hold', id);
   };
   return { inst, store, submit, start, dropped, readHeld };
@@ -142,6 +144,7 @@ test('postsuper -r sends held mail back through pickup and cleanup: orig_id logg
   await s.submit(['-f', 'dave@example.test', 'x@gone.test'], 'Subject: hold requeue\n\nbody\n');
   const line = await s.inst.waitForLog(/: \w+: hold: header Subject: hold requeue/, 10_000);
   const held = /: (\w+): hold:/.exec(line)![1]!;
+  await s.readHeld(held as QueueId);
   const r = await runCli(postsuper, ['-c', s.inst.configDir, '-r', held]);
   assert.equal(r.stderr, `postsuper: ${held}: requeued\npostsuper: Requeued: 1 message\n`);
   const again = await s.inst.waitForLog(
