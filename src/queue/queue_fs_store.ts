@@ -11,9 +11,7 @@
  * message before removeDone() does. Calls that only touch the page cache
  * (creating, renaming and removing a queue file, writes, chmod, reads of
  * small files) are synchronous; what waits for the disk (fsync) goes to
- * the thread pool (see #writeBuffer). In the daemon (options.diskThread),
- * creating and removing a queue file run on a thread of their own
- * (queue_fs_disk_thread.ts). sweep() is start-up recovery: it
+ * the thread pool (see #writeBuffer). sweep() is start-up recovery: it
  * removes files never completed (but not those this store is writing) and
  * moves what cannot be a queue file to corrupt.
  *
@@ -23,7 +21,17 @@
  *   files are 0600/0700 and directories 0700
  * See: postfix/src/global/mail_queue.c, mail_stream.c, postfix/src/cleanup/cleanup_out.c
  */
-import { closeSync, createReadStream, fstatSync, openSync, readSync, renameSync, statfsSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  fchmodSync,
+  fstatSync,
+  openSync,
+  readSync,
+  renameSync,
+  statfsSync,
+  writeSync,
+} from 'node:fs';
 import { appendFile, chmod, lstat, mkdir, open, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -41,10 +49,8 @@ import {
   TRAILER_LENGTH,
   warnOffsetOf,
 } from './queue_file_format.ts';
-import { createQueueFile, MODE_COMPLETE, MODE_WRITING, removeQueueFile } from './queue_fs_disk_ops.ts';
-import { DiskThread } from './queue_fs_disk_thread.ts';
 import { newNameDurableWithFile } from './queue_fs_durable_name.ts';
-import { readRange, unlinkIfThere, writeAll } from './queue_fs_io.ts';
+import { closeQuietly, readRange, unlinkIfThere, unlinkIfThereSync, writeAll, writeAllSync } from './queue_fs_io.ts';
 import { scanQueue } from './queue_fs_scan.ts';
 import { hashDirs, parseQueueId, type QueueId, QueueIdGenerator } from './queue_id.ts';
 import { formatLogEntry, parseLog } from './queue_log_format.ts';
@@ -67,10 +73,10 @@ export interface FsQueueOptions {
   readonly hash_queue_names: readonly string[];
   readonly hash_queue_depth: number;
   readonly enable_long_queue_ids: boolean;
-  /** Creates and removals on a thread of their own (queue_fs_disk_thread.ts): the daemon's choice; default off. */
-  readonly diskThread?: boolean;
 }
 
+const MODE_WRITING = 0o600;
+const MODE_COMPLETE = 0o700;
 /** Group-execute: postsuper -e/-f asked for expiry at the next attempt (Postfix's MAIL_QUEUE_STAT_EXPIRE). */
 const MODE_FORCE_EXPIRE = 0o010;
 const HEAD_READ = 64 * 1024;
@@ -96,8 +102,6 @@ export class FsQueueStore implements QueueStore {
   readonly #depth: number;
   readonly #ids: QueueIdGenerator;
   readonly #sync = new SyncGroup();
-  /** Where creates and removals run when options.diskThread is set; null: in this thread. */
-  readonly #disk: DiskThread | null;
   readonly #madeDirs = new Set<string>();
   /** Paths this store is writing now: a start-up sweep must never take them for crash leftovers. */
   readonly #writing = new Set<string>();
@@ -109,12 +113,6 @@ export class FsQueueStore implements QueueStore {
     this.#hashed = new Set(options.hash_queue_names);
     this.#depth = options.hash_queue_depth;
     this.#ids = new QueueIdGenerator(options.enable_long_queue_ids);
-    this.#disk = options.diskThread === true ? new DiskThread() : null;
-  }
-
-  /** Stops the disk thread, if any; the store stays usable (a later write starts it again). */
-  async close(): Promise<void> {
-    await this.#disk?.close();
   }
 
   /** Creates the queue and log directories. */
@@ -124,7 +122,7 @@ export class FsQueueStore implements QueueStore {
       await mkdir(join(this.root, name), { recursive: true, mode: 0o700 });
   }
 
-  /** Group-commit statistics of this thread: how many sync rounds for how many messages (not the disk thread's). */
+  /** Group-commit statistics: how many sync rounds for how many messages. */
   get syncStats(): { batches: number; synced: number } {
     return { batches: this.#sync.batches, synced: this.#sync.synced };
   }
@@ -200,8 +198,7 @@ export class FsQueueStore implements QueueStore {
    * behind the group commit's syncs waited 2.8 ms at the median (measured
    * with bench/smtpd's load). Only the fsync, which waits for the disk,
    * runs on the thread pool, in the group commit, and create() resolves
-   * only after it. With the disk thread, all of that runs there, and this
-   * thread hands over the whole file in one buffer.
+   * only after it.
    */
   async #writeBuffer(
     path: string,
@@ -211,10 +208,17 @@ export class FsQueueStore implements QueueStore {
     content: Buffer,
   ): Promise<{ crc: number; length: number }> {
     const crc = crc32(content);
-    const chunks = [head, content, encodeTrailer(crcHead, crc, content.length)];
-    const syncDir = this.#newNameSync(dir);
-    if (this.#disk === null) await createQueueFile(this.#sync, path, chunks, syncDir);
-    else await this.#disk.create(path, wholeFile(chunks), syncDir);
+    const fd = openSync(path, 'wx', MODE_WRITING);
+    try {
+      writeAllSync(fd, [head, content, encodeTrailer(crcHead, crc, content.length)]);
+      // The execute bit says "complete"; the sync makes the data and the bit durable together.
+      fchmodSync(fd, MODE_COMPLETE);
+      await this.#sync.sync(fd, this.#newNameSync(dir));
+    } catch (err) {
+      closeQuietly(fd);
+      throw err;
+    }
+    closeSync(fd);
     return { crc, length: content.length };
   }
 
@@ -378,9 +382,8 @@ export class FsQueueStore implements QueueStore {
    */
   async removeDone(message: QueueMessage): Promise<void> {
     const dir = this.dirOf(message.queue, message.id);
-    const path = join(dir, message.id);
-    if (this.#disk === null) await removeQueueFile(this.#sync, path, dir);
-    else await this.#disk.remove(path, dir);
+    unlinkIfThereSync(join(dir, message.id)); // synchronous, like the create in #writeBuffer
+    await this.#sync.sync(null, dir);
   }
 
   async updateWarn(message: QueueMessage, warnAt: number | null): Promise<void> {
@@ -578,14 +581,4 @@ function recipientTypeOffsets(head: Buffer, count: number, warnOffset: number): 
 function uniqueName(name: string): string {
   const safe = name.replace(/[^0-9A-Za-z_.-]/g, '_').slice(0, 200);
   return `${safe}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-}
-
-/** The file in one buffer of its own, so it can be moved to the disk thread rather than copied. */
-function wholeFile(chunks: readonly Buffer[]): Buffer {
-  let length = 0;
-  for (const c of chunks) length += c.length;
-  const data = Buffer.allocUnsafeSlow(length);
-  let at = 0;
-  for (const c of chunks) at += c.copy(data, at);
-  return data;
 }

@@ -219,3 +219,11 @@ test('removeDone takes a finished message away for good, the removals sharing di
   // Gone already (a second removal, or postsuper -d meanwhile): not an error.
   await s.removeDone(active[0]!);
 });
+
+test('a create whose file name is taken rejects with EEXIST and leaves that file alone', async (t) => {
+  const s = await store(t);
+  const id = s.newId();
+  writeFileSync(s.pathOf('incoming', id), 'another message');
+  await assert.rejects(s.create(id, 'incoming', ENVELOPE, RCPTS, CONTENT), { code: 'EEXIST' });
+  assert.equal(readFileSync(s.pathOf('incoming', id), 'utf8'), 'another message');
+});
