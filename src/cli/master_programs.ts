@@ -77,6 +77,7 @@ export class ServiceHub {
         hash_queue_names: p.hash_queue_names,
         hash_queue_depth: p.hash_queue_depth,
         enable_long_queue_ids: p.enable_long_queue_ids,
+        keepFresh: true,
       });
       store = s.init().then(() => s);
       this.#stores.set(dir, store);

@@ -11,7 +11,9 @@
  * message before removeDone() does. Calls that only touch the page cache
  * (creating, renaming and removing a queue file, writes, chmod, reads of
  * small files) are synchronous; what waits for the disk (fsync) goes to
- * the thread pool (see #writeBuffer). sweep() is start-up recovery: it
+ * the thread pool (see #writeBuffer). In the daemon (options.keepFresh)
+ * qmgr's first read of a new incoming file comes from the bytes just
+ * written (queue_fs_fresh.ts). sweep() is start-up recovery: it
  * removes files never completed (but not those this store is writing) and
  * moves what cannot be a queue file to corrupt.
  *
@@ -38,6 +40,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import type { QueueEnvelope, QueueRecipient } from './queue_envelope.ts';
 import {
+  type DecodedHead,
   DONE_MARK,
   decodeHead,
   decodeTrailer,
@@ -50,6 +53,7 @@ import {
   warnOffsetOf,
 } from './queue_file_format.ts';
 import { newNameDurableWithFile } from './queue_fs_durable_name.ts';
+import { FreshFiles } from './queue_fs_fresh.ts';
 import { closeQuietly, readRange, unlinkIfThere, unlinkIfThereSync, writeAll, writeAllSync } from './queue_fs_io.ts';
 import { scanQueue } from './queue_fs_scan.ts';
 import { hashDirs, parseQueueId, type QueueId, QueueIdGenerator } from './queue_id.ts';
@@ -73,6 +77,8 @@ export interface FsQueueOptions {
   readonly hash_queue_names: readonly string[];
   readonly hash_queue_depth: number;
   readonly enable_long_queue_ids: boolean;
+  /** Keep each new incoming file's bytes for qmgr's first read (queue_fs_fresh.ts): the daemon's choice; default off. */
+  readonly keepFresh?: boolean;
 }
 
 const MODE_WRITING = 0o600;
@@ -102,6 +108,8 @@ export class FsQueueStore implements QueueStore {
   readonly #depth: number;
   readonly #ids: QueueIdGenerator;
   readonly #sync = new SyncGroup();
+  /** Incoming files just written, read from memory once (options.keepFresh); null: always from the file. */
+  readonly #fresh: FreshFiles | null;
   readonly #madeDirs = new Set<string>();
   /** Paths this store is writing now: a start-up sweep must never take them for crash leftovers. */
   readonly #writing = new Set<string>();
@@ -113,6 +121,7 @@ export class FsQueueStore implements QueueStore {
     this.#hashed = new Set(options.hash_queue_names);
     this.#depth = options.hash_queue_depth;
     this.#ids = new QueueIdGenerator(options.enable_long_queue_ids);
+    this.#fresh = options.keepFresh === true ? new FreshFiles() : null;
   }
 
   /** Creates the queue and log directories. */
@@ -177,7 +186,7 @@ export class FsQueueStore implements QueueStore {
     this.#writing.add(path);
     try {
       const { crc, length } = Buffer.isBuffer(content)
-        ? await this.#writeBuffer(path, dir, head, crcHead, content)
+        ? await this.#writeBuffer(path, dir, head, crcHead, content, queue === 'incoming' ? id : null)
         : await this.#writeStream(path, dir, head, crcHead, content);
       return newMessage(id, queue, envelope, recipients, head, warnOffset, crc, length);
     } catch (err) {
@@ -206,11 +215,13 @@ export class FsQueueStore implements QueueStore {
     head: Buffer,
     crcHead: number,
     content: Buffer,
+    keepAs: QueueId | null,
   ): Promise<{ crc: number; length: number }> {
     const crc = crc32(content);
+    const chunks = [head, content, encodeTrailer(crcHead, crc, content.length)];
     const fd = openSync(path, 'wx', MODE_WRITING);
     try {
-      writeAllSync(fd, [head, content, encodeTrailer(crcHead, crc, content.length)]);
+      writeAllSync(fd, chunks);
       // The execute bit says "complete"; the sync makes the data and the bit durable together.
       fchmodSync(fd, MODE_COMPLETE);
       await this.#sync.sync(fd, this.#newNameSync(dir));
@@ -219,6 +230,8 @@ export class FsQueueStore implements QueueStore {
       throw err;
     }
     closeSync(fd);
+    // qmgr reads a new incoming file next (not one in hold or maildrop): from memory.
+    if (keepAs !== null) this.#fresh?.remember(keepAs, Buffer.concat(chunks));
     return { crc, length: content.length };
   }
 
@@ -259,8 +272,10 @@ export class FsQueueStore implements QueueStore {
    * restart waits for the disk in the event loop, as Postfix's qmgr does.)
    */
   async read(queue: QueueName, id: QueueId): Promise<QueueMessage> {
-    const path = this.pathOf(queue, id);
-    const fd = openSync(path, 'r');
+    const fresh = this.#fresh?.get(id);
+    if (fresh !== undefined)
+      return messageOf(id, queue, fresh.length, decodeHead(fresh), fresh.subarray(-TRAILER_LENGTH));
+    const fd = openSync(this.pathOf(queue, id), 'r');
     try {
       const { size } = fstatSync(fd);
       let length = Math.min(HEAD_READ, size);
@@ -272,29 +287,9 @@ export class FsQueueStore implements QueueStore {
         if (decoded !== null || length >= size) break;
         length = Math.min(length * 4, size);
       }
-      if (decoded === null) throw new QueueFileCorrupt(`unexpected EOF in data: file size ${size}`);
-      if (size < decoded.contentOffset + TRAILER_LENGTH) throw new QueueFileCorrupt('missing end record');
-      const trailerBuf = Buffer.alloc(TRAILER_LENGTH);
-      readSync(fd, trailerBuf, 0, TRAILER_LENGTH, size - TRAILER_LENGTH);
-      const trailer = decodeTrailer(trailerBuf);
-      if (trailer.headCrc !== decoded.crc) throw new QueueFileCorrupt('envelope checksum mismatch');
-      if (decoded.contentOffset + trailer.contentLength + TRAILER_LENGTH !== size) {
-        throw new QueueFileCorrupt(
-          `message size mismatch: ${size} bytes, expected ${decoded.contentOffset + trailer.contentLength + TRAILER_LENGTH}`,
-        );
-      }
-      const message: FsMessage = {
-        id,
-        queue,
-        envelope: decoded.envelope,
-        recipients: decoded.recipients.map((r) => ({ recipient: r.recipient, done: r.done })),
-        size: trailer.contentLength,
-        contentOffset: decoded.contentOffset,
-        contentCrc: trailer.contentCrc,
-        typeOffsets: decoded.recipients.map((r) => r.typeOffset),
-        warnOffset: decoded.warnOffset,
-      };
-      return message;
+      const trailer = Buffer.alloc(TRAILER_LENGTH);
+      if (size >= TRAILER_LENGTH) readSync(fd, trailer, 0, TRAILER_LENGTH, size - TRAILER_LENGTH);
+      return messageOf(id, queue, size, decoded, trailer);
     } finally {
       closeSync(fd);
     }
@@ -302,6 +297,11 @@ export class FsQueueStore implements QueueStore {
 
   content(message: QueueMessage): Readable {
     if (!isFsMessage(message)) throw new TypeError('content(): not a message of this store');
+    const fresh = this.#fresh?.get(message.id);
+    if (fresh !== undefined) {
+      this.#fresh!.forget(message.id); // delivery takes it once; a later attempt reads the file
+      return checkedContent(fresh.subarray(message.contentOffset, message.contentOffset + message.size), message);
+    }
     if (message.size <= SMALL_CONTENT) return this.#smallContent(message);
     const out = new PassThrough();
     const source = createReadStream(this.pathOf(message.queue, message.id), {
@@ -333,10 +333,7 @@ export class FsQueueStore implements QueueStore {
     return new Readable({
       read() {
         try {
-          const buf = readRange(path, message.contentOffset, message.size);
-          if (crc32(buf) >>> 0 !== message.contentCrc >>> 0) throw new QueueFileCorrupt('content checksum mismatch');
-          if (buf.length > 0) this.push(buf);
-          this.push(null);
+          pushChecked(this, readRange(path, message.contentOffset, message.size), message);
         } catch (err) {
           this.destroy(err as Error);
         }
@@ -358,6 +355,7 @@ export class FsQueueStore implements QueueStore {
   async markDone(message: QueueMessage, indexes: readonly number[]): Promise<void> {
     if (!isFsMessage(message)) throw new TypeError('markDone(): not a message of this store');
     if (indexes.length === 0) return;
+    this.#fresh?.forget(message.id);
     // One-byte writes into the page cache: synchronous (see #writeBuffer); the fsync is grouped.
     const fd = openSync(this.pathOf(message.queue, message.id), 'r+');
     try {
@@ -381,6 +379,7 @@ export class FsQueueStore implements QueueStore {
    * for one directory sync per batch instead of a file sync per message.
    */
   async removeDone(message: QueueMessage): Promise<void> {
+    this.#fresh?.forget(message.id);
     const dir = this.dirOf(message.queue, message.id);
     unlinkIfThereSync(join(dir, message.id)); // synchronous, like the create in #writeBuffer
     await this.#sync.sync(null, dir);
@@ -389,6 +388,7 @@ export class FsQueueStore implements QueueStore {
   async updateWarn(message: QueueMessage, warnAt: number | null): Promise<void> {
     if (!isFsMessage(message)) throw new TypeError('updateWarn(): not a message of this store');
     if (message.warnOffset === null) return; // a file from before the 'W' record: its warning time stays
+    this.#fresh?.forget(message.id);
     const file = await open(this.pathOf(message.queue, message.id), 'r+');
     try {
       await file.write(encodeWarn(warnAt), 0, 8, message.warnOffset);
@@ -399,10 +399,12 @@ export class FsQueueStore implements QueueStore {
   }
 
   async setForceExpire(queue: QueueName, id: QueueId, on: boolean): Promise<void> {
+    this.#fresh?.forget(id);
     await chmod(this.pathOf(queue, id), on ? MODE_COMPLETE | MODE_FORCE_EXPIRE : MODE_COMPLETE);
   }
 
   async remove(queue: QueueName, id: QueueId): Promise<void> {
+    this.#fresh?.forget(id);
     await unlinkIfThere(this.pathOf(queue, id));
   }
 
@@ -581,4 +583,48 @@ function recipientTypeOffsets(head: Buffer, count: number, warnOffset: number): 
 function uniqueName(name: string): string {
   const safe = name.replace(/[^0-9A-Za-z_.-]/g, '_').slice(0, 200);
   return `${safe}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+}
+
+/** A message from its file's bytes: `head` as decodeHead() found it, `trailer` the file's last bytes; checked whole. */
+function messageOf(id: QueueId, queue: QueueName, size: number, head: DecodedHead | null, trailer: Buffer): FsMessage {
+  if (head === null) throw new QueueFileCorrupt(`unexpected EOF in data: file size ${size}`);
+  if (size < head.contentOffset + TRAILER_LENGTH) throw new QueueFileCorrupt('missing end record');
+  const end = decodeTrailer(trailer);
+  if (end.headCrc !== head.crc) throw new QueueFileCorrupt('envelope checksum mismatch');
+  if (head.contentOffset + end.contentLength + TRAILER_LENGTH !== size) {
+    throw new QueueFileCorrupt(
+      `message size mismatch: ${size} bytes, expected ${head.contentOffset + end.contentLength + TRAILER_LENGTH}`,
+    );
+  }
+  return {
+    id,
+    queue,
+    envelope: head.envelope,
+    recipients: head.recipients.map((r) => ({ recipient: r.recipient, done: r.done })),
+    size: end.contentLength,
+    contentOffset: head.contentOffset,
+    contentCrc: end.contentCrc,
+    typeOffsets: head.recipients.map((r) => r.typeOffset),
+    warnOffset: head.warnOffset,
+  };
+}
+
+/** Pushes a message's whole content into `stream` and ends it, if its checksum is the one the file recorded. */
+function pushChecked(stream: Readable, content: Buffer, message: FsMessage): void {
+  if (crc32(content) >>> 0 !== message.contentCrc >>> 0) throw new QueueFileCorrupt('content checksum mismatch');
+  if (content.length > 0) stream.push(content);
+  stream.push(null);
+}
+
+/** content() from bytes in memory, checked as a read from the file is. */
+function checkedContent(content: Buffer, message: FsMessage): Readable {
+  return new Readable({
+    read() {
+      try {
+        pushChecked(this, content, message);
+      } catch (err) {
+        this.destroy(err as Error);
+      }
+    },
+  });
 }

@@ -227,3 +227,49 @@ test('a create whose file name is taken rejects with EEXIST and leaves that file
   await assert.rejects(s.create(id, 'incoming', ENVELOPE, RCPTS, CONTENT), { code: 'EEXIST' });
   assert.equal(readFileSync(s.pathOf('incoming', id), 'utf8'), 'another message');
 });
+
+async function freshStore(t: import('node:test').TestContext) {
+  const s = new FsQueueStore({
+    queue_directory: tempDir(t),
+    hash_queue_names: ['deferred', 'defer'],
+    hash_queue_depth: 1,
+    enable_long_queue_ids: false,
+    keepFresh: true,
+  });
+  await s.init();
+  return s;
+}
+
+test('with keepFresh, qmgr reads a new incoming file and its content once from memory, then from the file', async (t) => {
+  const s = await freshStore(t);
+  const m = await s.create(s.newId(), 'incoming', ENVELOPE, RCPTS, CONTENT);
+  await s.move(m.id, 'incoming', 'active');
+  const path = s.pathOf('active', m.id);
+  const onDisk = readFileSync(path);
+  truncateSync(path, 0); // what is read next cannot come from the file
+  const read = await s.read('active', m.id);
+  assert.deepEqual(read.recipients, m.recipients);
+  assert.equal(await text(s.content(read)), CONTENT.toString());
+  writeFileSync(path, onDisk);
+  assert.equal(await text(s.content(read)), CONTENT.toString(), 'the second time, from the file');
+  truncateSync(path, 0);
+  await assert.rejects(s.read('active', m.id), QueueFileCorrupt, 'taken once: now read from the file');
+  // Held mail is not kept: qmgr does not read it next.
+  const held = await s.create(s.newId(), 'hold', ENVELOPE, RCPTS, CONTENT);
+  truncateSync(s.pathOf('hold', held.id), 0);
+  await assert.rejects(s.read('hold', held.id), QueueFileCorrupt);
+});
+
+test('with keepFresh, a read after done marks or a new warning time shows what the file holds', async (t) => {
+  const s = await freshStore(t);
+  const m = await s.create(s.newId(), 'incoming', { ...ENVELOPE, warnAt: 1_000 }, RCPTS, CONTENT);
+  const first = await s.read('incoming', m.id);
+  await s.markDone(first, [0]);
+  assert.deepEqual(
+    (await s.read('incoming', m.id)).recipients.map((r) => r.done),
+    [true, false],
+  );
+  const other = await s.create(s.newId(), 'incoming', { ...ENVELOPE, warnAt: 1_000 }, RCPTS, CONTENT);
+  await s.updateWarn(await s.read('incoming', other.id), null);
+  assert.equal((await s.read('incoming', other.id)).envelope.warnAt, null);
+});
