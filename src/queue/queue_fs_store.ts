@@ -26,6 +26,7 @@
 import {
   closeSync,
   createReadStream,
+  existsSync,
   fchmodSync,
   fstatSync,
   openSync,
@@ -272,10 +273,13 @@ export class FsQueueStore implements QueueStore {
    * restart waits for the disk in the event loop, as Postfix's qmgr does.)
    */
   async read(queue: QueueName, id: QueueId): Promise<QueueMessage> {
+    const path = this.pathOf(queue, id);
     const fresh = this.#fresh?.get(id);
-    if (fresh !== undefined)
+    // The file must still be there (postsuper -d may have removed it by its path), as an open would find.
+    if (fresh !== undefined && existsSync(path)) {
       return messageOf(id, queue, fresh.length, decodeHead(fresh), fresh.subarray(-TRAILER_LENGTH));
-    const fd = openSync(this.pathOf(queue, id), 'r');
+    }
+    const fd = openSync(path, 'r');
     try {
       const { size } = fstatSync(fd);
       let length = Math.min(HEAD_READ, size);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { text } from 'node:stream/consumers';
 import { test } from 'node:test';
 import type { QueueEnvelope, QueueRecipient } from '../../src/queue/queue_envelope.ts';
@@ -254,6 +254,10 @@ test('with keepFresh, qmgr reads a new incoming file and its content once from m
   assert.equal(await text(s.content(read)), CONTENT.toString(), 'the second time, from the file');
   truncateSync(path, 0);
   await assert.rejects(s.read('active', m.id), QueueFileCorrupt, 'taken once: now read from the file');
+  // A file removed by its path (postsuper -d does so) is not read from memory either.
+  const gone = await s.create(s.newId(), 'incoming', ENVELOPE, RCPTS, CONTENT);
+  unlinkSync(s.pathOf('incoming', gone.id));
+  await assert.rejects(s.read('incoming', gone.id), { code: 'ENOENT' });
   // Held mail is not kept: qmgr does not read it next.
   const held = await s.create(s.newId(), 'hold', ENVELOPE, RCPTS, CONTENT);
   truncateSync(s.pathOf('hold', held.id), 0);
