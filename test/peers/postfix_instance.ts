@@ -66,6 +66,29 @@ export async function freePort(): Promise<number> {
   return typeof a === 'object' && a !== null ? a.port : 0;
 }
 
+/**
+ * A port on 127.0.0.1 that nobody listens on, for "connection refused".
+ * It is taken below the kernel's ephemeral range (ip_local_port_range), so
+ * a later listen on port 0 (freePort, every test server) is never given it;
+ * a refused port from freePort was once handed to a test's SMTP server.
+ */
+export async function closedPort(): Promise<number> {
+  const range = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/);
+  const below = Math.max(2048, Number(range[0]) || 32_768);
+  for (;;) {
+    const port = 1024 + Math.floor(Math.random() * (below - 1024));
+    const s = createServer();
+    const bound = await new Promise<boolean>((r) => {
+      s.once('error', () => r(false));
+      s.listen({ host: '127.0.0.1', port }, () => r(true));
+    });
+    if (bound) {
+      await new Promise<void>((r) => s.close(() => r()));
+      return port;
+    }
+  }
+}
+
 export interface PostfixOptions {
   /** main.cf settings on top of the base ones. */
   readonly main?: Readonly<Record<string, string>>;

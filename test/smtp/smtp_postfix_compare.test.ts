@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { freePort, postfixSkipReason, startPostfix, submit } from '../peers/postfix_instance.ts';
+import { closedPort, postfixSkipReason, startPostfix, submit } from '../peers/postfix_instance.ts';
 import { type ScriptOptions, startScriptServer } from '../peers/smtp_script_server.ts';
 import { tempDir } from '../peers/tmpdir.ts';
 import { makeRequest, startAgent } from './smtp_fixtures.ts';
@@ -93,7 +93,7 @@ test('affix smtp logs what Postfix smtp logs for each remote behaviour', { skip,
   const ports: Record<string, { postfix: number; affix: number }> = {};
   for (const sc of SCENARIOS) {
     if (sc.script === null) {
-      ports[sc.name] = { postfix: await freePort(), affix: await freePort() };
+      ports[sc.name] = { postfix: await closedPort(), affix: await closedPort() };
     } else {
       const a = await startScriptServer(t, sc.script);
       const b = await startScriptServer(t, sc.script);
