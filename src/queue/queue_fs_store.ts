@@ -467,20 +467,7 @@ export class FsQueueStore implements QueueStore {
     const logPath = log === undefined ? undefined : (id: QueueId) => this.pathOf(log, id);
     for await (const s of scanQueue(queue, join(this.root, queue), depth, { blocking: options.blocking, logPath })) {
       const h = s.head;
-      const message: FsMessage | null =
-        h === null
-          ? null
-          : {
-              id: s.entry.id,
-              queue,
-              envelope: h.envelope,
-              recipients: h.recipients.map((r) => ({ recipient: r.recipient, done: r.done })),
-              size: s.size,
-              contentOffset: h.contentOffset,
-              contentCrc: s.contentCrc,
-              typeOffsets: h.recipients.map((r) => r.typeOffset),
-              warnOffset: h.warnOffset,
-            };
+      const message = h === null ? null : fsMessage(s.entry.id, queue, h, s.size, s.contentCrc);
       yield { entry: s.entry, message, log: s.log };
     }
   }
@@ -600,14 +587,19 @@ function messageOf(id: QueueId, queue: QueueName, size: number, head: DecodedHea
       `message size mismatch: ${size} bytes, expected ${head.contentOffset + end.contentLength + TRAILER_LENGTH}`,
     );
   }
+  return fsMessage(id, queue, head, end.contentLength, end.contentCrc);
+}
+
+/** The in-memory view of a decoded queue file whose content is `size` bytes with checksum `contentCrc`. */
+function fsMessage(id: QueueId, queue: QueueName, head: DecodedHead, size: number, contentCrc: number): FsMessage {
   return {
     id,
     queue,
     envelope: head.envelope,
     recipients: head.recipients.map((r) => ({ recipient: r.recipient, done: r.done })),
-    size: end.contentLength,
+    size,
     contentOffset: head.contentOffset,
-    contentCrc: end.contentCrc,
+    contentCrc,
     typeOffsets: head.recipients.map((r) => r.typeOffset),
     warnOffset: head.warnOffset,
   };

@@ -36,12 +36,13 @@ const RCPTS: QueueRecipient[] = [
 ];
 const CONTENT = Buffer.from('Subject: hello\n\nbody line\n');
 
-async function store(t: import('node:test').TestContext) {
+async function store(t: import('node:test').TestContext, keepFresh = false) {
   const s = new FsQueueStore({
     queue_directory: tempDir(t),
     hash_queue_names: ['deferred', 'defer'],
     hash_queue_depth: 1,
     enable_long_queue_ids: false,
+    keepFresh,
   });
   await s.init();
   return s;
@@ -228,20 +229,8 @@ test('a create whose file name is taken rejects with EEXIST and leaves that file
   assert.equal(readFileSync(s.pathOf('incoming', id), 'utf8'), 'another message');
 });
 
-async function freshStore(t: import('node:test').TestContext) {
-  const s = new FsQueueStore({
-    queue_directory: tempDir(t),
-    hash_queue_names: ['deferred', 'defer'],
-    hash_queue_depth: 1,
-    enable_long_queue_ids: false,
-    keepFresh: true,
-  });
-  await s.init();
-  return s;
-}
-
 test('with keepFresh, qmgr reads a new incoming file and its content once from memory, then from the file', async (t) => {
-  const s = await freshStore(t);
+  const s = await store(t, true);
   const m = await s.create(s.newId(), 'incoming', ENVELOPE, RCPTS, CONTENT);
   await s.move(m.id, 'incoming', 'active');
   const path = s.pathOf('active', m.id);
@@ -265,7 +254,7 @@ test('with keepFresh, qmgr reads a new incoming file and its content once from m
 });
 
 test('with keepFresh, a read after done marks or a new warning time shows what the file holds', async (t) => {
-  const s = await freshStore(t);
+  const s = await store(t, true);
   const m = await s.create(s.newId(), 'incoming', { ...ENVELOPE, warnAt: 1_000 }, RCPTS, CONTENT);
   const first = await s.read('incoming', m.id);
   await s.markDone(first, [0]);
