@@ -21,7 +21,11 @@
  * child process, and prints their figures too.
  *
  *   node --import tsx bench/e2e/e2e.ts [--messages N] [--sessions S] [--runs R]
- *        [--only affix|postfix] [--parts] [--dkim rsa|ed25519]
+ *        [--only affix|postfix] [--parts] [--dkim rsa|ed25519] [--smtpd-processes N]
+ *
+ * --smtpd-processes sets affix_smtpd_processes (default: the number of
+ * CPUs), how many processes run affix's smtpd and cleanup; Postfix starts
+ * as many smtpd and cleanup processes as the load asks for.
  *
  * --dkim makes affix sign every message (one key, RSA-2048 or Ed25519):
  * the cost of signing end to end, next to a run without it.
@@ -59,11 +63,13 @@ const { values: opts } = parseArgs({
     only: { type: 'string' },
     parts: { type: 'boolean', default: false },
     dkim: { type: 'string' },
+    // affix_smtpd_processes; Postfix runs as many smtpd and cleanup processes as it needs.
+    'smtpd-processes': { type: 'string', default: String(availableParallelism()) },
   },
 });
 if (opts.dkim !== undefined && opts.dkim !== 'rsa' && opts.dkim !== 'ed25519') {
   console.error(
-    'usage: e2e.ts [--messages N] [--sessions S] [--runs R] [--only affix|postfix] [--parts] [--dkim rsa|ed25519]',
+    'usage: e2e.ts [--messages N] [--sessions S] [--runs R] [--only affix|postfix] [--parts] [--dkim rsa|ed25519] [--smtpd-processes N]',
   );
   process.exit(64);
 }
@@ -73,6 +79,7 @@ const SETUP = {
   sessions: Number(opts.sessions),
   runs: Number(opts.runs),
   size: 4096,
+  smtpdProcesses: opts['smtpd-processes'],
 } as const;
 
 type MtaName = 'Postfix 3.7.11' | 'affix';
@@ -117,6 +124,7 @@ async function startAffix(sink: Sink): Promise<Mta> {
       mydestination: '',
       relayhost: `[127.0.0.1]:${sink.port}`,
       smtp_dns_support_level: 'disabled',
+      affix_smtpd_processes: SETUP.smtpdProcesses,
       ...dkimSettings(dir),
     },
     [smtpdService(port), ...AFFIX_RELAY_SERVICES],
@@ -200,7 +208,7 @@ async function main(): Promise<void> {
   }
   console.log('bench: e2e (smtp-source -> MTA -> smtp-sink, delivery while accepting)');
   console.log(
-    `setup: ${SETUP.messages} messages x ${SETUP.size} bytes, ${SETUP.sessions} sessions, 1 recipient, relayhost smtp-sink, ${SETUP.runs} runs${opts.dkim === undefined ? '' : `, affix signs with DKIM ${opts.dkim}`}`,
+    `setup: ${SETUP.messages} messages x ${SETUP.size} bytes, ${SETUP.sessions} sessions, 1 recipient, relayhost smtp-sink, ${SETUP.runs} runs, affix_smtpd_processes = ${SETUP.smtpdProcesses}${opts.dkim === undefined ? '' : `, affix signs with DKIM ${opts.dkim}`}`,
   );
   console.log('durability: fsync before 250 (both); loss check: sink count >= acknowledged, queue empty at the end');
   console.log(`load average: ${loadBefore} before, ${loadavg()} after (${availableParallelism()} CPUs)`);

@@ -11,12 +11,14 @@
  * messages are counted: fewer than
  * acknowledged is a loss and fails the bench. Prints one block of figures.
  *
- *   node --import tsx bench/smtpd/acceptance.ts [messages] [sessions] [runs]
+ *   node --import tsx bench/smtpd/acceptance.ts [messages] [sessions] [runs] [smtpd-processes]
+ *
+ * smtpd-processes sets affix_smtpd_processes (default: the number of CPUs).
  *
  * Needs root (private Postfix) and Debian's postfix (smtp-source).
  */
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, postfixSkipReason, startPostfixOrReason } from '../../test/peers/postfix_instance.ts';
 import {
@@ -35,9 +37,14 @@ const SETUP = {
   sessions: Number(process.argv[3] ?? 20),
   size: 4096,
   runs: Number(process.argv[4] ?? 3),
+  // affix_smtpd_processes; Postfix runs as many smtpd and cleanup processes as it needs.
+  smtpdProcesses: process.argv[5] ?? String(availableParallelism()),
 } as const;
 
-const HOLD = { smtpd_client_restrictions: 'check_client_access static:HOLD' };
+const HOLD = {
+  smtpd_client_restrictions: 'check_client_access static:HOLD',
+  affix_smtpd_processes: SETUP.smtpdProcesses,
+};
 
 async function startAffix(): Promise<{ port: number; dir: string; stop: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'affix-bench-'));
@@ -88,7 +95,7 @@ async function main(): Promise<void> {
   const ax = median(results['affix']!);
   console.log('bench: smtpd/acceptance (smtp-source, mail on hold)');
   console.log(
-    `setup: ${SETUP.messages} messages x ${SETUP.size} bytes, ${SETUP.sessions} sessions, ${SETUP.runs} runs`,
+    `setup: ${SETUP.messages} messages x ${SETUP.size} bytes, ${SETUP.sessions} sessions, ${SETUP.runs} runs, affix_smtpd_processes = ${SETUP.smtpdProcesses}`,
   );
   console.log('durability: fsync before 250 (both)');
   for (const [name, xs] of Object.entries(results)) {

@@ -16,18 +16,18 @@
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { resolve } from 'node:path';
-import { type Config, readConfigFull } from '../config/config.ts';
-import { ConfigError } from '../config/config_error.ts';
-import { ensureLogDirectory, logFromConfig, logOptionsFromConfig } from '../config/config_log.ts';
+import type { Config } from '../config/config.ts';
+import { logFromConfig } from '../config/config_log.ts';
 import { type MasterService, serviceKey } from '../config/master_cf.ts';
-import type { RunningService, ServiceContext, ServiceProgram, StopMode } from '../config/master_service.ts';
-import { createLogSink, type Log, type LogEcho } from '../log/log.ts';
-import { FatalError } from '../log/log_errors.ts';
-import type { LogSink } from '../log/log_sink.ts';
+import type { ControlHandler, RunningService, ServiceProgram, StopMode } from '../config/master_service.ts';
+import type { Log, LogEcho } from '../log/log.ts';
+import { loadConfig, programName, serviceContext } from './master_context.ts';
 import { ControlServer, controlSocketPath } from './master_control.ts';
 import { bindListener, holdConnections, ListenError, listenAddresses } from './master_listen.ts';
 import { claimPidFiles, pidFiles, releasePidFiles } from './master_pidfile.ts';
-import { createPrograms } from './master_programs.ts';
+import { createPrograms, ServiceHub } from './master_programs.ts';
+import { SharedSinks } from './master_sinks.ts';
+import { SmtpdWorkers, type WorkerSettings } from './master_workers.ts';
 
 export interface MasterOptions {
   readonly optionC?: string | undefined;
@@ -38,6 +38,8 @@ export interface MasterOptions {
   readonly signals?: boolean;
   /** The programs to run; default: all affix implements. */
   readonly programs?: readonly ServiceProgram[];
+  /** The hub `programs` share, where smtpd workers announce queued mail (default: a new one). */
+  readonly hub?: ServiceHub;
 }
 
 interface Started {
@@ -58,41 +60,6 @@ export interface MasterHandle {
 
 const SIGNAL_NUMBERS: Readonly<Record<string, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGTERM: 15 };
 
-/**
- * One log sink per log destination, shared by the master and all its
- * services, so records never interleave mid-line and one `postfix
- * logrotate` reopens the file for everybody.
- */
-class SharedSinks {
-  readonly #sinks = new Map<string, { sink: LogSink; file: string }>();
-
-  sinkFor(config: Config): LogSink {
-    const o = logOptionsFromConfig(config, 'master');
-    const key = `${o.maillog_file}\0${o.syslog_facility}\0${o.myhostname}`;
-    let entry = this.#sinks.get(key);
-    if (entry === undefined) {
-      ensureLogDirectory(config);
-      entry = { sink: createLogSink({ ...o, batch: true }), file: o.maillog_file ?? '' };
-      this.#sinks.set(key, entry);
-    }
-    return entry.sink;
-  }
-
-  /** Rotates every log file (not syslog, not /dev/stdout). */
-  async rotate(): Promise<string[]> {
-    const renamed: string[] = [];
-    for (const { sink, file } of this.#sinks.values()) {
-      if (file !== '' && !file.startsWith('/dev/')) renamed.push((await sink.rotate()).renamed);
-    }
-    return renamed;
-  }
-
-  async close(): Promise<void> {
-    await Promise.all([...this.#sinks.values()].map((e) => e.sink.close()));
-    this.#sinks.clear();
-  }
-}
-
 /** The directories a master needs before anything else runs. */
 function makeDirectories(config: Config): void {
   const queue = resolve(config.params.queue_directory);
@@ -106,7 +73,8 @@ function makeDirectories(config: Config): void {
 export async function startMaster(options: MasterOptions = {}): Promise<MasterHandle> {
   const env = options.env ?? process.env;
   // [issue 4] a fresh set of programs (and the ServiceHub they share) per daemon
-  const programs = new Map((options.programs ?? createPrograms()).map((p) => [p.name, p]));
+  const hub = options.hub ?? new ServiceHub();
+  const programs = new Map((options.programs ?? createPrograms(hub)).map((p) => [p.name, p]));
   let config = await loadConfig(options, env);
   const echo = options.stderr ? { stderr: options.stderr, stderrTag: 'tag' as const } : {};
   const sinks = new SharedSinks();
@@ -132,8 +100,20 @@ export async function startMaster(options: MasterOptions = {}): Promise<MasterHa
     resolveStopped = ok;
   });
 
+  const workers = new SmtpdWorkers(
+    () => log,
+    (id) => hub.notifyQmgr(id),
+  );
+  const workerSettings = (): WorkerSettings => ({
+    processes: config.params.affix_smtpd_processes,
+    optionC: options.optionC,
+    env,
+    daemonDirectory: config.params.daemon_directory,
+    listeners: smtpdListeners(started),
+  });
+
   const cleanupAndThrow = async (err: unknown): Promise<never> => {
-    await stopAll(started, 'immediate');
+    await Promise.all([workers.stop('immediate'), stopAll(started, 'immediate')]);
     await control.close().catch(() => undefined);
     releasePidFiles(files);
     try {
@@ -147,6 +127,7 @@ export async function startMaster(options: MasterOptions = {}): Promise<MasterHa
   try {
     await control.listen();
     await startServices(config, log, programs, started, control, sinks);
+    await workers.start(workerSettings());
   } catch (err) {
     return cleanupAndThrow(err);
   }
@@ -171,11 +152,12 @@ export async function startMaster(options: MasterOptions = {}): Promise<MasterHa
       config = next;
       log.info(`reload -- version ${config.params.mail_version}, configuration ${config.configDir}`);
       await reloadServices(config, log, programs, started, control, sinks);
+      await workers.reload(workerSettings());
     },
     stop(mode, signal) {
       stopping ??= (async () => {
         log.info(`terminating on signal ${signal ?? SIGNAL_NUMBERS['SIGTERM']}`);
-        await stopAll(started, mode);
+        await Promise.all([workers.stop(mode), stopAll(started, mode)]);
         await control.close().catch(() => undefined);
         releasePidFiles(files);
         await sinks.close();
@@ -190,33 +172,17 @@ export async function startMaster(options: MasterOptions = {}): Promise<MasterHa
     await handle.reload();
     return { ok: true };
   });
-  control.register('logrotate', async () => ({ ok: true, renamed: await sinks.rotate() }));
+  control.register('logrotate', async () => {
+    const renamed = await sinks.rotate();
+    workers.reopenLogs();
+    return { ok: true, renamed };
+  });
   control.register('stop', async (req) => {
     setImmediate(() => void handle.stop(req['mode'] === 'immediate' ? 'immediate' : 'graceful'));
     return { ok: true };
   });
   if (options.signals !== false) installSignals(handle);
   return handle;
-}
-
-async function loadConfig(options: MasterOptions, env: Readonly<Record<string, string | undefined>>): Promise<Config> {
-  try {
-    const { config } = await readConfigFull({
-      optionC: options.optionC,
-      env,
-      processName: 'master',
-      requireMasterCf: true,
-    });
-    const errors = config.validate();
-    if (errors.length > 0) throw errors[0];
-    return config;
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      options.stderr?.write(`postfix/master: fatal: ${err.message}\n`);
-      throw new FatalError(err.message);
-    }
-    throw err;
-  }
 }
 
 function installSignals(handle: MasterHandle): void {
@@ -236,22 +202,8 @@ function installSignals(handle: MasterHandle): void {
   });
 }
 
-/** The context one service runs with under `config`. */
-function serviceContext(
-  config: Config,
-  service: MasterService,
-  listeners: readonly Server[],
-  control: ControlServer,
-  sinks: SharedSinks,
-): ServiceContext {
-  const own = config.forService(service);
-  return {
-    config: own,
-    service,
-    log: logFromConfig(own, service.command, { sink: sinks.sinkFor(own) }),
-    listeners,
-    registerControl: (command, handler) => control.register(command, handler),
-  };
+function register(control: ControlServer): (command: string, handler: ControlHandler) => void {
+  return (command, handler) => control.register(command, handler);
 }
 
 async function bindService(config: Config, service: MasterService): Promise<Server[]> {
@@ -280,7 +232,7 @@ async function startServices(
   for (const service of config.masterCf?.services ?? []) {
     const key = serviceKey(service);
     if (started.has(key)) continue;
-    const program = programs.get(service.command.split('/').pop() ?? service.command);
+    const program = programs.get(programName(service));
     if (program === undefined) {
       ignored.push(`${key} (${service.command}, line ${service.line})`);
       continue;
@@ -288,7 +240,7 @@ async function startServices(
     const listeners = await bindService(config, service);
     const release = holdConnections(listeners);
     try {
-      const running = await program.start(serviceContext(config, service, listeners, control, sinks));
+      const running = await program.start(serviceContext(config, service, listeners, register(control), sinks));
       started.set(key, { key, service, running, listeners });
     } finally {
       release();
@@ -317,7 +269,7 @@ async function reloadServices(
       started.delete(key);
       continue;
     }
-    await s.running.reload(serviceContext(config, next, s.listeners, control, sinks));
+    await s.running.reload(serviceContext(config, next, s.listeners, register(control), sinks));
     started.set(key, { ...s, service: next });
   }
   try {
@@ -326,6 +278,14 @@ async function reloadServices(
     if (!(err instanceof ListenError)) throw err;
     log.error(err.message);
   }
+}
+
+/** The listening sockets of the smtpd services, which smtpd workers share. */
+function smtpdListeners(started: ReadonlyMap<string, Started>): Map<string, readonly Server[]> {
+  const listeners = new Map<string, readonly Server[]>();
+  for (const s of started.values())
+    if (programName(s.service) === 'smtpd' && s.listeners.length > 0) listeners.set(s.key, s.listeners);
+  return listeners;
 }
 
 async function stopAll(started: Map<string, Started>, mode: StopMode): Promise<void> {

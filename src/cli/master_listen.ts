@@ -96,7 +96,10 @@ export function bindListener(address: ListenAddress): Promise<Server> {
 export function holdConnections(servers: readonly Server[]): () => void {
   const held: [Server, Socket][] = [];
   const holders = servers.map((server) => {
-    const holder = (socket: Socket) => held.push([server, socket]);
+    const holder = (socket: Socket) => {
+      // A service that listens already has this connection; holding it too would give it a second session.
+      if (server.listenerCount('connection') === 1) held.push([server, socket]);
+    };
     server.on('connection', holder);
     return [server, holder] as const;
   });

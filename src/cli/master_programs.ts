@@ -33,8 +33,10 @@ import { showqProgram } from '../qmgr/qmgr_showq_service.ts';
 import type { BounceService } from '../queue/bounce_request.ts';
 import type { DeliveryAgent } from '../queue/deliver_request.ts';
 import { FsQueueStore } from '../queue/queue_fs_store.ts';
+import type { QueueId, QueueIdSlot } from '../queue/queue_id.ts';
 import { smtpdProgram } from '../smtpd/smtpd.ts';
 import { agentPrograms } from './master_agents.ts';
+import { MASTER_ID_SLOT } from './master_worker_ipc.ts';
 
 /**
  * While master.cf runs no bounce service of the name a request goes to:
@@ -46,11 +48,18 @@ function bounceUnavailable(name: string): BounceService {
   return { flush: fail, flushDeferred: fail, warn: fail, trace: fail };
 }
 
-/** What the services of one daemon share. */
 /** How long a client's MAIL waits for cleanup to start (daemon start-up, reload) before 451 4.3.0. */
 const CLEANUP_WAIT_MS = 10_000;
 
+/** How a hub's queue stores are made: the master's keeps new files for qmgr; a worker takes its share of IDs. */
+export interface HubStoreOptions {
+  readonly keepFresh: boolean;
+  readonly idSlot?: QueueIdSlot;
+}
+
+/** What the services of one daemon (or of one smtpd worker process) share. */
 export class ServiceHub {
+  readonly #storeOptions: HubStoreOptions;
   readonly #stores = new Map<string, Promise<FsQueueStore>>();
   readonly #cleanups = new Map<string, CleanupService>();
   readonly #cleanupWaiters = new Map<string, Array<() => void>>();
@@ -58,6 +67,8 @@ export class ServiceHub {
   readonly #bounces = new Map<string, BounceService>();
   #bounceNames: BounceServiceNames = { bounce: 'bounce', defer: 'defer', trace: 'trace' };
   qmgr: Qmgr | null = null;
+  /** Where cleanup announces a new incoming message: this process's qmgr, or (in a worker) the master's. */
+  notifyQmgr: (id: QueueId) => void = (id) => this.qmgr?.notify(id);
   /** Where qmgr's notification requests go: the bounce services master.cf runs (tests may replace it). */
   bounce: BounceService = {
     flush: (m) => this.#bounceBy('bounce').flush(m),
@@ -65,6 +76,10 @@ export class ServiceHub {
     warn: (m) => this.#bounceBy('defer').warn(m),
     trace: (m) => this.#bounceBy('trace').trace(m),
   };
+
+  constructor(storeOptions: HubStoreOptions = { keepFresh: true, idSlot: MASTER_ID_SLOT }) {
+    this.#storeOptions = storeOptions;
+  }
 
   /** The queue of `config`'s queue_directory, created (and its directories made) once. */
   store(config: Config): Promise<FsQueueStore> {
@@ -77,7 +92,7 @@ export class ServiceHub {
         hash_queue_names: p.hash_queue_names,
         hash_queue_depth: p.hash_queue_depth,
         enable_long_queue_ids: p.enable_long_queue_ids,
-        keepFresh: true,
+        ...this.#storeOptions,
       });
       store = s.init().then(() => s);
       this.#stores.set(dir, store);
@@ -205,7 +220,7 @@ export function createPrograms(hub: ServiceHub = new ServiceHub()): ServiceProgr
     smtpdProgram({ cleanup: (sc) => hub.cleanupFor(sc.config.params.cleanup_service_name) }),
     cleanupProgram({
       store,
-      notifyQmgr: (id) => hub.qmgr?.notify(id),
+      notifyQmgr: (id) => hub.notifyQmgr(id),
       publish: (name, service) => hub.setCleanup(name, service),
     }),
     withFlush(

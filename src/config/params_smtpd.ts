@@ -7,7 +7,10 @@
  * default).
  *
  * affix-only: affix_sasl_password_maps, the table of the built-in SASL back
- * end (user -> hashed secret, see src/smtpd/smtpd_sasl_builtin.ts).
+ * end (user -> hashed secret, see src/smtpd/smtpd_sasl_builtin.ts), and
+ * affix_smtpd_processes, how many processes run the smtpd services and
+ * their cleanup (the master is one; src/cli/master_workers.ts). With more
+ * than one, the anvil counters (smtpd_client_*_limit) are kept per process.
  *
  * Parameters: the keys below
  * See: postfix/src/global/mail_params.h, postfix/src/smtpd/smtpd.c (the CONFIG_*_TABLEs)
@@ -149,4 +152,5 @@ export const PARAMS_SMTPD = {
   smtpd_sasl_exceptions_networks: list(''),
   smtpd_sasl_response_limit: int('12288', 1),
   affix_sasl_password_maps: list(''),
+  affix_smtpd_processes: int('1', 1, 64),
 } as const;

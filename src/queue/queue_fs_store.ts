@@ -57,7 +57,7 @@ import { newNameDurableWithFile } from './queue_fs_durable_name.ts';
 import { FreshFiles } from './queue_fs_fresh.ts';
 import { closeQuietly, readRange, unlinkIfThere, unlinkIfThereSync, writeAll, writeAllSync } from './queue_fs_io.ts';
 import { scanQueue } from './queue_fs_scan.ts';
-import { hashDirs, parseQueueId, type QueueId, QueueIdGenerator } from './queue_id.ts';
+import { hashDirs, parseQueueId, type QueueId, QueueIdGenerator, type QueueIdSlot } from './queue_id.ts';
 import { formatLogEntry, parseLog } from './queue_log_format.ts';
 import type {
   DeliveryLogEntry,
@@ -80,6 +80,8 @@ export interface FsQueueOptions {
   readonly enable_long_queue_ids: boolean;
   /** Keep each new incoming file's bytes for qmgr's first read (queue_fs_fresh.ts): the daemon's choice; default off. */
   readonly keepFresh?: boolean;
+  /** This process's share of the queue ID counter when several processes create files (default: all of it). */
+  readonly idSlot?: QueueIdSlot;
 }
 
 const MODE_WRITING = 0o600;
@@ -121,7 +123,7 @@ export class FsQueueStore implements QueueStore {
     this.root = options.queue_directory;
     this.#hashed = new Set(options.hash_queue_names);
     this.#depth = options.hash_queue_depth;
-    this.#ids = new QueueIdGenerator(options.enable_long_queue_ids);
+    this.#ids = new QueueIdGenerator(options.enable_long_queue_ids, undefined, options.idSlot);
     this.#fresh = options.keepFresh === true ? new FreshFiles() : null;
   }
 

@@ -5,7 +5,9 @@
  * in base 52, microseconds as four base-52 digits, `z`, then the unique
  * number in base 51 (`4jchFw2qPlzBrJw`). Postfix uses the file's inode as
  * the unique number; affix, which names a message before its file exists,
- * uses a per-process counter started at a random value.
+ * uses a per-process counter started at a random value. The processes of
+ * one daemon (smtpd workers, src/cli/master_workers.ts) each take their own
+ * residue of the counter (a slot), so two of them never make the same ID.
  *
  * Parameters: enable_long_queue_ids
  * Security: parseQueueId accepts only [0-9A-Za-z_], so an ID never names a path
@@ -62,24 +64,42 @@ export function hashDirs(id: string, depth: number): string[] {
   return [...hex.slice(0, depth)];
 }
 
+/** Which of `count` processes makes the IDs: each uses only counter values ≡ index (mod count). */
+export interface QueueIdSlot {
+  readonly index: number;
+  readonly count: number;
+}
+
+const COUNTER_MIN = 0x10000;
+const COUNTER_MAX = 0xfffffff;
+
+/** The least counter value at or above `value` that belongs to `slot`. */
+function inSlot(value: number, slot: QueueIdSlot): number {
+  return value + ((slot.index - (value % slot.count) + slot.count) % slot.count);
+}
+
 export class QueueIdGenerator {
   readonly #long: boolean;
   readonly #clock: () => number;
+  readonly #step: number;
+  readonly #first: number;
   #counter: number;
 
   /** `clock` returns microseconds since the epoch (tests fix it). */
-  constructor(long: boolean, clock: () => number = microsNow) {
+  constructor(long: boolean, clock: () => number = microsNow, slot: QueueIdSlot = { index: 0, count: 1 }) {
     this.#long = long;
     this.#clock = clock;
+    this.#step = slot.count;
     // Postfix's inode part is at least 5 hex digits; stay in that range so IDs keep their usual length.
-    this.#counter = randomInt(0x10000, 0x7fffff);
+    this.#first = inSlot(COUNTER_MIN, slot);
+    this.#counter = inSlot(randomInt(COUNTER_MIN, 0x7fffff), slot);
   }
 
   next(): QueueId {
     const micros = this.#clock();
     const seconds = Math.floor(micros / 1e6);
     const usec = micros % 1e6;
-    this.#counter = this.#counter >= 0xfffffff ? 0x10000 : this.#counter + 1;
+    this.#counter = this.#counter + this.#step > COUNTER_MAX ? this.#first : this.#counter + this.#step;
     const id = this.#long
       ? `${encode(seconds, LONG_DIGITS, 6)}${encode(usec, LONG_DIGITS, 4)}z${encode(this.#counter, LONG_INODE_DIGITS, 1)}`
       : `${usec.toString(16).toUpperCase().padStart(5, '0')}${this.#counter.toString(16).toUpperCase()}`;

@@ -16,7 +16,7 @@ export async function startTestMaster(
   configDir: string,
   hub = new ServiceHub(),
 ): Promise<MasterHandle> {
-  const master = await startMaster({ optionC: configDir, env: {}, signals: false, programs: createPrograms(hub) });
+  const master = await startMaster({ optionC: configDir, env: {}, signals: false, programs: createPrograms(hub), hub });
   t.after(() => master.stop('immediate'));
   return master;
 }

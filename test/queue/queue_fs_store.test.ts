@@ -60,6 +60,21 @@ test('queue IDs have Postfix shape: short hex, long base-52 with z, hashed by th
   assert.equal(parseQueueId('DFC8A16044F'), 'DFC8A16044F');
 });
 
+test('queue IDs of different slots never meet: each process of a daemon counts in its own residue', () => {
+  const clock = () => 1_795_943_444_398_619;
+  const seen = new Map<string, number>();
+  for (let index = 0; index < 3; index++) {
+    const ids = new QueueIdGenerator(false, clock, { index, count: 3 });
+    for (let i = 0; i < 2000; i++) {
+      const id = ids.next();
+      assert.equal(Number.parseInt(id.slice(5), 16) % 3, index, id);
+      assert.ok(id.length >= 10, id);
+      assert.equal(seen.get(id), undefined, `${id} made by slots ${seen.get(id)} and ${index}`);
+      seen.set(id, index);
+    }
+  }
+});
+
 test('a created message reads back with its envelope, recipients and content, and is complete (0700)', async (t) => {
   const s = await store(t);
   const id = s.newId();
