@@ -103,6 +103,7 @@ export async function startMaster(options: MasterOptions = {}): Promise<MasterHa
   const workers = new SmtpdWorkers(
     () => log,
     (id) => hub.notifyQmgr(id),
+    hub.anvilCounters,
   );
   const workerSettings = (): WorkerSettings => ({
     processes: config.params.affix_smtpd_processes,

@@ -35,6 +35,7 @@ import type { DeliveryAgent } from '../queue/deliver_request.ts';
 import { FsQueueStore } from '../queue/queue_fs_store.ts';
 import type { QueueId, QueueIdSlot } from '../queue/queue_id.ts';
 import { smtpdProgram } from '../smtpd/smtpd.ts';
+import { Anvil, type AnvilService, localAnvil } from '../smtpd/smtpd_anvil.ts';
 import { agentPrograms } from './master_agents.ts';
 import { MASTER_ID_SLOT } from './master_worker_ipc.ts';
 
@@ -67,6 +68,10 @@ export class ServiceHub {
   readonly #bounces = new Map<string, BounceService>();
   #bounceNames: BounceServiceNames = { bounce: 'bounce', defer: 'defer', trace: 'trace' };
   qmgr: Qmgr | null = null;
+  /** The daemon's client counters (Postfix's anvil), which the master also answers its workers from. */
+  readonly anvilCounters = new Anvil();
+  /** How smtpd reaches them: directly, or (in a worker) through the master. */
+  anvil: AnvilService = localAnvil(this.anvilCounters);
   /** Where cleanup announces a new incoming message: this process's qmgr, or (in a worker) the master's. */
   notifyQmgr: (id: QueueId) => void = (id) => this.qmgr?.notify(id);
   /** Where qmgr's notification requests go: the bounce services master.cf runs (tests may replace it). */
@@ -217,7 +222,7 @@ export function createPrograms(hub: ServiceHub = new ServiceHub()): ServiceProgr
     publish: (name: string, agent: DeliveryAgent | null, limit: number) => hub.setAgent(name, agent, limit),
   };
   return [
-    smtpdProgram({ cleanup: (sc) => hub.cleanupFor(sc.config.params.cleanup_service_name) }),
+    smtpdProgram({ cleanup: (sc) => hub.cleanupFor(sc.config.params.cleanup_service_name), anvil: () => hub.anvil }),
     cleanupProgram({
       store,
       notifyQmgr: (id) => hub.notifyQmgr(id),

@@ -15,10 +15,12 @@
 import { createServer, type Server } from 'node:net';
 import { serviceKey } from '../config/master_cf.ts';
 import type { RunningService, StopMode } from '../config/master_service.ts';
+import type { AnvilService } from '../smtpd/smtpd_anvil.ts';
 import { loadConfig, programName, serviceContext } from './master_context.ts';
 import { holdConnections } from './master_listen.ts';
 import { createPrograms, ServiceHub } from './master_programs.ts';
 import { SharedSinks } from './master_sinks.ts';
+import { remoteAnvil } from './master_worker_anvil.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './master_worker_ipc.ts';
 
 /** The programs a worker runs; everything else stays with the master. */
@@ -72,12 +74,14 @@ function openListeners(init: WorkerInit): { listeners: Map<string, Server[]>; re
 
 async function startServices(
   init: WorkerInit,
+  anvil: AnvilService,
   listeners: ReadonlyMap<string, Server[]>,
   sinks: SharedSinks,
 ): Promise<Served[]> {
   const config = await loadConfig({ optionC: init.optionC }, process.env);
   const hub = new ServiceHub({ keepFresh: false, idSlot: init.slot });
   hub.notifyQmgr = queuedAnnouncer();
+  hub.anvil = anvil;
   const programs = new Map(createPrograms(hub).map((p) => [p.name, p]));
   const served: Served[] = [];
   for (const service of config.masterCf?.services ?? []) {
@@ -112,11 +116,13 @@ export function runSmtpdWorker(initText: string | undefined): void {
 
   const sinks = new SharedSinks();
   const { listeners, release } = openListeners(init);
-  const served = startServices(init, listeners, sinks);
+  const anvil = remoteAnvil(tell);
+  const served = startServices(init, anvil.service, listeners, sinks);
   const stop = (mode: StopMode) => void served.then((s) => stopServices(s, mode, sinks));
   process.on('SIGTERM', () => stop('graceful'));
   process.on('message', (message: ToWorker) => {
-    if (message.t === 'stop') stop(message.mode);
+    if (message.t === 'anvil') anvil.answered(message);
+    else if (message.t === 'stop') stop(message.mode);
     else sinks.reopen();
   });
   served.then(

@@ -4,6 +4,7 @@
  */
 import type { StopMode } from '../config/master_service.ts';
 import type { QueueIdSlot } from '../queue/queue_id.ts';
+import type { AnvilReply, AnvilRequest } from './master_worker_anvil.ts';
 
 /** Queue IDs are split this many ways (so at most this many processes): the master takes slot 0, worker i slot i. */
 export const ID_SLOTS = 64;
@@ -19,7 +20,10 @@ export interface WorkerInit {
 }
 
 /** From the master to a worker. */
-export type ToWorker = { readonly t: 'stop'; readonly mode: StopMode } | { readonly t: 'reopen-logs' };
+export type ToWorker = { readonly t: 'stop'; readonly mode: StopMode } | { readonly t: 'reopen-logs' } | AnvilReply;
 
-/** From a worker to the master: it serves; cleanup queued these incoming messages. */
-export type FromWorker = { readonly t: 'ready' } | { readonly t: 'queued'; readonly ids: readonly string[] };
+/** From a worker to the master: it serves; cleanup queued these incoming messages; a client count. */
+export type FromWorker =
+  | { readonly t: 'ready' }
+  | { readonly t: 'queued'; readonly ids: readonly string[] }
+  | AnvilRequest;

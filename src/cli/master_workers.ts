@@ -4,7 +4,8 @@
  * the listening sockets of master.cf's smtpd services, so SMTP sessions,
  * cleanup and queue-file writes use more than one CPU, as Postfix's many
  * smtpd and cleanup processes do. Each worker names its messages from its
- * own slot of queue IDs and announces them here for qmgr.
+ * own slot of queue IDs and announces them here for qmgr, and asks here
+ * for the client counts (master_worker_anvil.ts), so limits hold daemon-wide.
  *
  * A worker that dies is logged as Postfix's master logs a child's death and
  * started again; one that dies before it serves is throttled for 60 s (the
@@ -22,6 +23,8 @@ import { constants } from 'node:os';
 import type { StopMode } from '../config/master_service.ts';
 import type { Log } from '../log/log.ts';
 import { parseQueueId, type QueueId } from '../queue/queue_id.ts';
+import type { Anvil } from '../smtpd/smtpd_anvil.ts';
+import { answerAnvil } from './master_worker_anvil.ts';
 import { type FromWorker, ID_SLOTS, type ToWorker, type WorkerInit } from './master_worker_ipc.ts';
 
 const RESTART_DELAY_MS = 1_000;
@@ -56,14 +59,16 @@ interface Worker {
 export class SmtpdWorkers {
   readonly #log: () => Log;
   readonly #queued: (id: QueueId) => void;
+  readonly #anvil: Anvil;
   readonly #workers = new Set<Worker>();
   #settings: WorkerSettings | null = null;
   #stopping = false;
 
-  /** `queued` hands qmgr a message a worker queued; `log` is the master's current log. */
-  constructor(log: () => Log, queued: (id: QueueId) => void) {
+  /** `queued` hands qmgr a message a worker queued; `anvil` answers their client counts; `log` is the master's current log. */
+  constructor(log: () => Log, queued: (id: QueueId) => void, anvil: Anvil) {
     this.#log = log;
     this.#queued = queued;
+    this.#anvil = anvil;
   }
 
   /** How many workers run now. */
@@ -130,9 +135,15 @@ export class SmtpdWorkers {
     const worker: Worker = { child, index, exited, serving, ready: false, retired: false };
     this.#workers.add(worker);
     child.on('message', (m: FromWorker) => {
-      if (m.t !== 'ready') return this.#onQueued(m.ids);
-      worker.ready = true;
-      served();
+      if (m.t === 'anvil') {
+        const reply = answerAnvil(this.#anvil, m);
+        if (reply !== null) this.#send(worker, reply);
+      } else if (m.t === 'queued') {
+        this.#onQueued(m.ids);
+      } else {
+        worker.ready = true;
+        served();
+      }
     });
     child.on('error', () => undefined);
     child.once('exit', (code, signal) => this.#onExit(worker, code, signal));

@@ -9,8 +9,8 @@
  * affix-only: affix_sasl_password_maps, the table of the built-in SASL back
  * end (user -> hashed secret, see src/smtpd/smtpd_sasl_builtin.ts), and
  * affix_smtpd_processes, how many processes run the smtpd services and
- * their cleanup (the master is one; src/cli/master_workers.ts). With more
- * than one, the anvil counters (smtpd_client_*_limit) are kept per process.
+ * their cleanup (the master is one; src/cli/master_workers.ts). The anvil
+ * counters (smtpd_client_*_limit) stay daemon-wide: workers ask the master.
  *
  * Parameters: the keys below
  * See: postfix/src/global/mail_params.h, postfix/src/smtpd/smtpd.c (the CONFIG_*_TABLEs)

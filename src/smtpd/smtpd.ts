@@ -21,7 +21,7 @@
 import type { Server, Socket } from 'node:net';
 import type { CleanupService } from '../cleanup/cleanup_service.ts';
 import type { RunningService, ServiceContext, ServiceProgram, StopMode } from '../config/master_service.ts';
-import { Anvil } from './smtpd_anvil.ts';
+import { Anvil, type AnvilService, localAnvil } from './smtpd_anvil.ts';
 import { CommandStats } from './smtpd_commands.ts';
 import { createSmtpdContext, type SmtpdContext, type SmtpdContextDeps } from './smtpd_context.ts';
 import { SMTPD_LOG } from './smtpd_log.ts';
@@ -34,6 +34,8 @@ import { SmtpdStream } from './smtpd_stream.ts';
 export interface SmtpdDeps {
   /** The cleanup service for a service context; absent: no queue (mail refused with 451). */
   readonly cleanup?: (context: ServiceContext) => CleanupService | Promise<CleanupService>;
+  /** The daemon's client counters (anvil), shared by its smtpd services and processes; default: this service's own. */
+  readonly anvil?: () => AnvilService;
   /** Test hooks: DNS resolver, hosts table, tables, address resolver. */
   readonly context?: Omit<SmtpdContextDeps, 'cleanup' | 'anvil'>;
 }
@@ -87,7 +89,7 @@ export function smtpdProgram(deps: SmtpdDeps = {}): ServiceProgram {
   return {
     name: 'smtpd',
     async start(first: ServiceContext): Promise<RunningService> {
-      const anvil = new Anvil();
+      const anvil = deps.anvil?.() ?? localAnvil(new Anvil());
       const build = async (sc: ServiceContext): Promise<SmtpdContext> => {
         const cleanup = deps.cleanup === undefined ? null : await deps.cleanup(sc);
         if (cleanup === null) sc.log.warn('no cleanup service: mail will be refused');

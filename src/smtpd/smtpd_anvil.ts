@@ -12,7 +12,32 @@
  * See: postfix/src/anvil/anvil.c, postfix/src/smtpd/smtpd.c (anvil_clnt_* calls)
  */
 
-type Rate = 'connect' | 'mail' | 'rcpt' | 'newtls' | 'auth';
+export type Rate = 'connect' | 'mail' | 'rcpt' | 'newtls' | 'auth';
+
+/**
+ * The counters as smtpd asks for them: one Anvil in this process, or the
+ * master's Anvil asked over the fork channel from an smtpd worker process
+ * (src/cli/master_worker.ts), so limits hold daemon-wide.
+ */
+export interface AnvilService {
+  /** A new connection: [count, rate]. */
+  connect(key: string, unitMs: number): Promise<[number, number]>;
+  disconnect(key: string): void;
+  /** Counts one event and returns its rate in the current time unit. */
+  event(key: string, what: Exclude<Rate, 'connect'>, unitMs: number): Promise<number>;
+  /** The current rate without counting. */
+  peek(key: string, what: Rate): Promise<number>;
+}
+
+/** `anvil` as an AnvilService. */
+export function localAnvil(anvil: Anvil): AnvilService {
+  return {
+    connect: async (key, unitMs) => anvil.connect(key, unitMs),
+    disconnect: (key) => anvil.disconnect(key),
+    event: async (key, what, unitMs) => anvil.event(key, what, unitMs),
+    peek: async (key, what) => anvil.peek(key, what),
+  };
+}
 
 interface Entry {
   count: number;

@@ -67,7 +67,7 @@ export async function authCmd(s: SmtpdSession, argv: readonly SmtpdToken[]): Pro
   if (s.inMailTransaction) return fail(SMTPD_REPLY.auth_in_transaction);
   if (s.sasl !== null) return fail(SMTPD_REPLY.auth_already);
   if (argv.length < 2 || argv.length > 3) return fail(SMTPD_REPLY.auth_syntax);
-  const rate = anvilAuth(s);
+  const rate = await anvilAuth(s);
   if (rate !== null) return fail(rate);
   const mech = argv[1]!.text.toUpperCase();
   const initial = argv[2]?.text ?? null;

@@ -22,7 +22,7 @@ import type { DnsResolver } from '../dns/dns_resolver.ts';
 import type { Log } from '../log/log.ts';
 import type { Maps } from '../maps/maps.ts';
 import { openRewriteContext } from '../rewrite/rewrite_init.ts';
-import type { Anvil } from './smtpd_anvil.ts';
+import type { AnvilService } from './smtpd_anvil.ts';
 import { type MatchKind, MatchList } from './smtpd_match_list.ts';
 import { rewriteResolver, type SmtpdResolver } from './smtpd_resolve.ts';
 import { createRestrictions, type SmtpdRestrictions } from './smtpd_restrictions.ts';
@@ -58,7 +58,7 @@ export interface SmtpdContext {
   readonly tables: SmtpdTables;
   readonly lists: SmtpdLists;
   readonly restrictions: SmtpdRestrictions;
-  readonly anvil: Anvil;
+  readonly anvil: AnvilService;
   /** The SASL back end (smtpd_sasl_type), when smtpd_sasl_auth_enable is on. */
   readonly sasl: SaslBackend | null;
   /** TLS as configured (STARTTLS is offered when not null). */
@@ -69,7 +69,7 @@ export interface SmtpdContext {
 
 export interface SmtpdContextDeps {
   readonly cleanup: CleanupService | null;
-  readonly anvil: Anvil;
+  readonly anvil: AnvilService;
   /** Defaults: a resolver from affix_dns_* (tests pass one at a test DNS server). */
   readonly dns?: DnsResolver;
   /** Default: /etc/hosts, read once. */

@@ -26,10 +26,10 @@ function unit(s: SmtpdSession): number {
 }
 
 /** Counts the connection and checks the count and rate limits. */
-export function anvilConnect(s: SmtpdSession): { counted: boolean; refusal: SmtpdReply | null } {
+export async function anvilConnect(s: SmtpdSession): Promise<{ counted: boolean; refusal: SmtpdReply | null }> {
   if (s.anvilExempt) return { counted: false, refusal: null };
   const p = s.ctx.params;
-  const [count, rate] = s.ctx.anvil.connect(key(s), unit(s));
+  const [count, rate] = await s.ctx.anvil.connect(key(s), unit(s));
   const service = s.ctx.serviceName;
   if (p.smtpd_client_connection_count_limit > 0 && count > p.smtpd_client_connection_count_limit) {
     s.ctx.log.warn(SMTPD_LOG.connectionCountExceeded(count, s.peer.namaddr, service));
@@ -47,46 +47,46 @@ export function anvilDisconnect(s: SmtpdSession): void {
 }
 
 /** MAIL: the message rate; a refusal when over smtpd_client_message_rate_limit. */
-export function anvilMail(s: SmtpdSession): SmtpdReply | null {
+export async function anvilMail(s: SmtpdSession): Promise<SmtpdReply | null> {
   const limit = s.ctx.params.smtpd_client_message_rate_limit;
   if (s.anvilExempt || limit <= 0) return null;
-  const rate = s.ctx.anvil.event(key(s), 'mail', unit(s));
+  const rate = await s.ctx.anvil.event(key(s), 'mail', unit(s));
   if (rate <= limit) return null;
   s.ctx.log.warn(SMTPD_LOG.messageRateExceeded(rate, s.peer.namaddr, s.ctx.serviceName));
   return SMTPD_REPLY.too_much_mail(s.peer.addr);
 }
 
 /** RCPT and VRFY: the recipient rate. */
-export function anvilRcpt(s: SmtpdSession): SmtpdReply | null {
+export async function anvilRcpt(s: SmtpdSession): Promise<SmtpdReply | null> {
   const limit = s.ctx.params.smtpd_client_recipient_rate_limit;
   if (s.anvilExempt || limit <= 0) return null;
-  const rate = s.ctx.anvil.event(key(s), 'rcpt', unit(s));
+  const rate = await s.ctx.anvil.event(key(s), 'rcpt', unit(s));
   if (rate <= limit) return null;
   s.ctx.log.warn(SMTPD_LOG.recipientRateExceeded(rate, s.peer.namaddr, s.ctx.serviceName));
   return SMTPD_REPLY.too_many_recipients_from(s.peer.addr);
 }
 
 /** AUTH: the AUTH command rate. */
-export function anvilAuth(s: SmtpdSession): SmtpdReply | null {
+export async function anvilAuth(s: SmtpdSession): Promise<SmtpdReply | null> {
   const limit = s.ctx.params.smtpd_client_auth_rate_limit;
   if (s.anvilExempt || limit <= 0) return null;
-  const rate = s.ctx.anvil.event(key(s), 'auth', unit(s));
+  const rate = await s.ctx.anvil.event(key(s), 'auth', unit(s));
   if (rate <= limit) return null;
   s.ctx.log.warn(SMTPD_LOG.authRateExceeded(rate, s.peer.namaddr, s.ctx.serviceName));
   return SMTPD_REPLY.auth_too_many(s.peer.addr);
 }
 
 /** STARTTLS / wrapper mode: true when the client started too many new TLS sessions. */
-export function anvilTlsRefused(s: SmtpdSession): boolean {
+export async function anvilTlsRefused(s: SmtpdSession): Promise<boolean> {
   const limit = s.ctx.params.smtpd_client_new_tls_session_rate_limit;
-  return !s.anvilExempt && limit > 0 && s.ctx.anvil.peek(key(s), 'newtls') > limit;
+  return !s.anvilExempt && limit > 0 && (await s.ctx.anvil.peek(key(s), 'newtls')) > limit;
 }
 
 /** Counts a new (not resumed) TLS session; true when that goes over the limit. */
-export function anvilNewTls(s: SmtpdSession): boolean {
+export async function anvilNewTls(s: SmtpdSession): Promise<boolean> {
   const limit = s.ctx.params.smtpd_client_new_tls_session_rate_limit;
   if (s.anvilExempt || limit <= 0) return false;
-  const rate = s.ctx.anvil.event(key(s), 'newtls', unit(s));
+  const rate = await s.ctx.anvil.event(key(s), 'newtls', unit(s));
   if (rate <= limit) return false;
   s.ctx.log.warn(SMTPD_LOG.tlsRateExceeded(rate, s.peer.namaddr, s.ctx.serviceName));
   return true;

@@ -37,7 +37,7 @@ export async function mailCmd(s: SmtpdSession, argv: readonly SmtpdToken[]): Pro
   if (s.txn.stage === 'mail') return fail(SMTPD_REPLY.nested_mail);
   if (s.bdatState !== 'none') return fail(SMTPD_REPLY.mail_after_bdat);
   if (argv.length < 3 || argv[1]!.text.toLowerCase() !== 'from:') return fail(SMTPD_REPLY.mail_syntax);
-  const rate = anvilMail(s);
+  const rate = await anvilMail(s);
   if (rate !== null) return fail(rate);
   if (argv[2]!.error) return fail(SMTPD_REPLY.bad_sender);
 

@@ -66,7 +66,7 @@ export async function vrfyCmd(s: SmtpdSession, argv: readonly SmtpdToken[]): Pro
     }
   }
   if (args.length < 2) return fail(s, SMTPD_REPLY.vrfy_syntax(p.smtputf8_enable));
-  const rate = anvilRcpt(s);
+  const rate = await anvilRcpt(s);
   if (rate !== null) return fail(s, rate);
   const given = args
     .slice(1)

@@ -53,7 +53,7 @@ export async function rcptCmd(s: SmtpdSession, argv: readonly SmtpdToken[]): Pro
   if (t.stage !== 'mail') return fail(SMTPD_REPLY.need_mail);
   if (s.bdatState !== 'none') return fail(SMTPD_REPLY.rcpt_after_bdat);
   if (argv.length < 3 || argv[1]!.text.toLowerCase() !== 'to:') return fail(SMTPD_REPLY.rcpt_syntax);
-  const rate = anvilRcpt(s);
+  const rate = await anvilRcpt(s);
   if (rate !== null) return fail(rate);
   if (argv[2]!.error) return fail(SMTPD_REPLY.bad_recipient);
   const address = await extractAddr(s, argv[2]!.text, false, p.strict_rfc821_envelopes, t.mail.smtputf8);

@@ -68,7 +68,7 @@ async function startTls(s: SmtpdSession): Promise<boolean> {
     throw new SessionEnd(err instanceof SessionEnd ? err.reason : 'lost connection');
   }
   s.tls = tlsInfo(socket, tls.signature);
-  if (anvilNewTls(s)) {
+  if (await anvilNewTls(s)) {
     await chatReply(s, SMTPD_REPLY.too_many_tls_sessions(s.ctx.myhostname, s.peer.namaddr));
     return false;
   }
@@ -97,7 +97,7 @@ export async function starttlsCmd(s: SmtpdSession, argv: readonly SmtpdToken[]):
     await chatReply(s, SMTPD_REPLY.tls_unavailable);
     return false;
   }
-  if (anvilTlsRefused(s)) {
+  if (await anvilTlsRefused(s)) {
     s.ctx.log.warn(SMTPD_LOG.refusingStarttls(s.peer.namaddr, s.ctx.serviceName));
     await chatReply(s, SMTPD_REPLY.tls_too_many(s.peer.namaddr));
     return false;
@@ -119,7 +119,7 @@ export async function wrapperModeStart(s: SmtpdSession): Promise<boolean> {
     s.ctx.log.warn(SMTPD_LOG.wrapperDropped(s.peer.namaddr, s.ctx.serviceName));
     return false;
   }
-  if (anvilTlsRefused(s)) {
+  if (await anvilTlsRefused(s)) {
     s.ctx.log.warn(`Refusing TLS service request from ${s.peer.namaddr} for service ${s.ctx.serviceName}`);
     return false;
   }

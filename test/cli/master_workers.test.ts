@@ -109,6 +109,11 @@ test('a second smtpd process shares the port, and the mail it accepts is deliver
     const slot = Number.parseInt(qid!.slice(5), 16) % 64;
     assert.equal(slot === 0, Number(p) === pid, `${qid} from pid ${p}`);
   }
+  // After postfix logrotate the worker writes to the new file too.
+  const rotate = inst.cli(['postfix', '-c', inst.configDir, 'logrotate']);
+  assert.equal(rotate.status, 0, rotate.stderr);
+  assert.doesNotMatch(inst.log(), /client=/);
+  await sendThroughWorker(inst, port, pid);
 });
 
 test('a killed worker is logged as Postfix logs a dead child and replaced; reload and stop take the workers along', async (t) => {
@@ -154,4 +159,26 @@ test('workers leave with their master when it is killed, so a new master can bin
   const again = await startWithWorker(t, inst);
   const { pid } = await sendThroughWorker(inst, port, again.pid);
   assert.equal(pid, again.worker);
+});
+
+test('client limits hold for the whole daemon: a worker counts a client with the master (anvil over the fork channel)', async (t) => {
+  const port = await freePort();
+  const main = `${MAIN_CF}smtpd_client_connection_count_limit = 1\nsmtpd_client_event_limit_exceptions =\n`;
+  const inst = affixInstance(t, main, masterCf(port));
+  const { pid, worker } = await startWithWorker(t, inst);
+  const first = await smtpDialog(t, port);
+  await first.expect(/^220 /);
+  // Every further connection is one too many, whichever process the kernel hands it to.
+  const refusedBy = new Set<number>();
+  for (let i = 0; i < 200 && refusedBy.size < 2; i++) {
+    const c = await smtpDialog(null, port);
+    try {
+      await c.expect(/^421 4\.7\.0 mx\.example\.test Error: too many connections from 127\.0\.0\.1$/);
+    } finally {
+      c.close();
+    }
+    const warnings = inst.log().matchAll(/smtpd\[(\d+)\]: warning: Connection concurrency limit exceeded: 2 from /g);
+    for (const [, p] of warnings) refusedBy.add(Number(p));
+  }
+  assert.deepEqual([...refusedBy].sort(), [pid, worker].sort());
 });
