@@ -109,6 +109,8 @@ export function runSmtpdWorker(initText: string | undefined): void {
     throw new Error('master_worker: not started by the affix master');
   }
   const init = JSON.parse(initText) as WorkerInit;
+  // What ps and pgrep show, as they show Postfix's smtpd processes (the command line is a long JSON argument).
+  process.title = 'smtpd (affix worker)';
   process.on('disconnect', () => process.exit(0));
   // A terminal's ^C or a HUP reaches the whole process group; the master decides for its workers.
   process.on('SIGINT', () => undefined);

@@ -49,7 +49,7 @@ async function sendOne(port: number): Promise<string> {
 /** The pids of the running worker processes of master `pid`. */
 function workerPids(pid: number): number[] {
   try {
-    const out = execFileSync('pgrep', ['-P', String(pid), '-f', 'master_worker_main'], { encoding: 'utf8' });
+    const out = execFileSync('pgrep', ['-P', String(pid), '-f', '^smtpd \\(affix worker\\)$'], { encoding: 'utf8' });
     return out.split('\n').filter(Boolean).map(Number);
   } catch {
     return []; // pgrep exits 1 when nothing matches
