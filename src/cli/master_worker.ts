@@ -120,7 +120,12 @@ export function runSmtpdWorker(initText: string | undefined): void {
   const { listeners, release } = openListeners(init);
   const anvil = remoteAnvil(tell);
   const served = startServices(init, anvil.service, listeners, sinks);
-  const stop = (mode: StopMode) => void served.then((s) => stopServices(s, mode, sinks));
+  let stopping = false;
+  const stop = (mode: StopMode) => {
+    if (stopping) return;
+    stopping = true;
+    void served.then((s) => stopServices(s, mode, sinks));
+  };
   process.on('SIGTERM', () => stop('graceful'));
   process.on('message', (message: ToWorker) => {
     if (message.t === 'anvil') anvil.answered(message);

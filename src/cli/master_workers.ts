@@ -71,16 +71,6 @@ export class SmtpdWorkers {
     this.#anvil = anvil;
   }
 
-  /** How many workers run now. */
-  get size(): number {
-    return this.#workers.size;
-  }
-
-  /** The pids of the running workers. */
-  get pids(): number[] {
-    return [...this.#workers].map((w) => w.child.pid ?? 0);
-  }
-
   /** Starts the workers `settings` asks for and waits until they serve (or fail). */
   async start(settings: WorkerSettings): Promise<void> {
     this.#settings = settings;
@@ -197,7 +187,8 @@ export class SmtpdWorkers {
       delay = THROTTLE_MS;
     }
     const timer = setTimeout(() => {
-      if (!this.#stopping && this.#settings !== null) this.#spawn(worker.index);
+      // A reload since may have asked for fewer processes.
+      if (!this.#stopping && worker.index < (this.#settings?.processes ?? 0)) this.#spawn(worker.index);
     }, delay);
     timer.unref();
   }
