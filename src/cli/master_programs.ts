@@ -52,10 +52,15 @@ function bounceUnavailable(name: string): BounceService {
 /** How long a client's MAIL waits for cleanup to start (daemon start-up, reload) before 451 4.3.0. */
 const CLEANUP_WAIT_MS = 10_000;
 
-/** How a hub's queue stores are made: the master's keeps new files for qmgr; a worker takes its share of IDs. */
+/**
+ * How a hub's queue stores are made: the master's keeps new files for qmgr
+ * and replays the commit log before anything reads the queue; a worker
+ * takes its share of IDs and only appends to a log of its own.
+ */
 export interface HubStoreOptions {
   readonly keepFresh: boolean;
   readonly idSlot?: QueueIdSlot;
+  readonly commitLog?: 'replay' | 'append';
 }
 
 /** What the services of one daemon (or of one smtpd worker process) share. */
@@ -82,7 +87,7 @@ export class ServiceHub {
     trace: (m) => this.#bounceBy('trace').trace(m),
   };
 
-  constructor(storeOptions: HubStoreOptions = { keepFresh: true, idSlot: MASTER_ID_SLOT }) {
+  constructor(storeOptions: HubStoreOptions = { keepFresh: true, idSlot: MASTER_ID_SLOT, commitLog: 'replay' }) {
     this.#storeOptions = storeOptions;
   }
 
@@ -103,6 +108,15 @@ export class ServiceHub {
       this.#stores.set(dir, store);
     }
     return store;
+  }
+
+  /**
+   * At a worker's clean stop: checkpoints and drops its commit log segments,
+   * so workers replaced at each reload leave nothing behind. (The master's
+   * own segment is replayed at its next start.)
+   */
+  async closeCommitLogs(): Promise<void> {
+    for (const store of this.#stores.values()) await (await store).closeCommitLog().catch(() => undefined);
   }
 
   /** A BounceService that forwards to whichever `bounce` is set at the time of the call. */

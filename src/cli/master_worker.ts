@@ -77,9 +77,9 @@ async function startServices(
   anvil: AnvilService,
   listeners: ReadonlyMap<string, Server[]>,
   sinks: SharedSinks,
-): Promise<Served[]> {
+): Promise<{ served: Served[]; hub: ServiceHub }> {
   const config = await loadConfig({ optionC: init.optionC }, process.env);
-  const hub = new ServiceHub({ keepFresh: false, idSlot: init.slot });
+  const hub = new ServiceHub({ keepFresh: false, idSlot: init.slot, commitLog: 'append' });
   hub.notifyQmgr = queuedAnnouncer();
   hub.anvil = anvil;
   const programs = new Map(createPrograms(hub).map((p) => [p.name, p]));
@@ -92,13 +92,18 @@ async function startServices(
     const running = await program.start(serviceContext(config, service, own, () => undefined, sinks));
     served.push({ running, listeners: own });
   }
-  return served;
+  return { served, hub };
 }
 
-async function stopServices(served: readonly Served[], mode: StopMode, sinks: SharedSinks): Promise<never> {
+async function stopServices(
+  { served, hub }: { served: readonly Served[]; hub: ServiceHub },
+  mode: StopMode,
+  sinks: SharedSinks,
+): Promise<never> {
   // Closing this process's copy of a listening socket leaves the master's (and other workers') open.
   for (const s of served) for (const l of s.listeners) l.close();
   await Promise.allSettled(served.map((s) => s.running.stop(mode)));
+  await hub.closeCommitLogs();
   await sinks.close();
   process.exit(0);
 }

@@ -62,14 +62,20 @@ const NULL_SINK: LogSink = {
   close: async () => undefined,
 };
 
-/** The queue of `config` (its directories are not created: a tool only reads and moves). */
-export function toolStore(config: Config, cwd: string): FsQueueStore {
+/**
+ * The queue of `config` (its directories are not created: a tool only reads
+ * and moves). A tool that removes messages passes `commitLog`: 'replay' with
+ * the daemon stopped (the daemon's log first brought to the queue),
+ * 'append' with it running (its removals logged beside the daemon's).
+ */
+export function toolStore(config: Config, cwd: string, commitLog?: 'replay' | 'append'): FsQueueStore {
   const p = config.params;
   return new FsQueueStore({
     queue_directory: resolve(cwd, p.queue_directory),
     hash_queue_names: p.hash_queue_names,
     hash_queue_depth: p.hash_queue_depth,
     enable_long_queue_ids: p.enable_long_queue_ids,
+    ...(commitLog === undefined ? {} : { commitLog }),
   });
 }
 

@@ -23,7 +23,9 @@ import { statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Log } from '../log/log.ts';
 import { FatalError } from '../log/log_errors.ts';
+import type { FsQueueStore } from '../queue/queue_fs_store.ts';
 import { fixStructure, purgeTemporary } from '../queue/queue_fs_super.ts';
+import { logReplay } from '../queue/queue_recover.ts';
 import { type CliIo, type CliMain, cliMessages } from './cli_io.ts';
 import { getopt } from './getopt.ts';
 import { daemonPid, daemonRequest, readToolConfig, toolLog, toolStore } from './postqueue_tool.ts';
@@ -97,12 +99,32 @@ async function run(
   options: ReadonlyArray<{ readonly flag: string; readonly arg: string | undefined }>,
   operands: readonly string[],
 ): Promise<number> {
-  const store = toolStore(config, io.cwd);
+  const live = daemonPid(config) !== null;
+  const store = toolStore(config, io.cwd, live ? 'append' : 'replay');
   if (!mayRun(store.root)) log.fatal(POSTSUPER_LOG.superuserOnly());
   for (const q of operands)
     if (!(SUPER_QUEUES as readonly string[]).includes(q)) log.fatal(POSTSUPER_LOG.invalidDirectory(q));
   const queues = (operands.length > 0 ? operands : SUPER_QUEUES) as readonly SuperQueue[];
-  const live = daemonPid(config) !== null;
+  try {
+    return await operate(io, log, config, store, live, options, queues);
+  } finally {
+    await store.closeCommitLog();
+  }
+}
+
+/** The operations asked for, on a store whose commit log is open (the daemon stopped: replayed first). */
+async function operate(
+  io: CliIo,
+  log: Log,
+  config: Parameters<typeof toolStore>[0],
+  store: FsQueueStore,
+  live: boolean,
+  options: ReadonlyArray<{ readonly flag: string; readonly arg: string | undefined }>,
+  queues: readonly SuperQueue[],
+): Promise<number> {
+  // Stopped, the daemon's commit log is applied first: a message it still holds must not come back later.
+  await store.openCommitLog();
+  logReplay(store, log);
   const ctx: SuperContext = {
     store,
     log,

@@ -228,7 +228,7 @@ async function mass(
   try {
     switch (op) {
       case 'delete':
-        if (path !== null) await rm(path, { force: true });
+        if (path !== null) await store.removeFile(path, queue, id);
         else await store.remove(queue, id);
         if (complete) counts.deleted++;
         return;

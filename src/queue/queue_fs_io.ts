@@ -66,6 +66,17 @@ export function writeAllSync(fd: number, buffers: readonly Buffer[]): void {
   while (pending.length > 0) pending = unwritten(pending, writevSync(fd, pending));
 }
 
+/** writeAllSync() at file offset `position`. */
+export function writeAllSyncAt(fd: number, buffers: readonly Buffer[], position: number): void {
+  let pending = buffers.filter((b) => b.length > 0);
+  let at = position;
+  while (pending.length > 0) {
+    const n = writevSync(fd, pending, at);
+    at += n;
+    pending = unwritten(pending, n);
+  }
+}
+
 /** close() on a path that is already failing: the first error is the one reported. */
 export function closeQuietly(fd: number): void {
   try {

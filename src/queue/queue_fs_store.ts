@@ -5,7 +5,10 @@
  * hash_queue_depth say. A file is created with mode 0600 and gets the owner
  * execute bit (0700) only when complete, as Postfix marks it; readers skip
  * files without it. New files are synced in groups (queue_sync.ts) before
- * create() resolves, with their directory where the file system needs it
+ * create() resolves: in the daemon (options.commitLog) through the commit
+ * log (queue_commit_log.ts: one sync of a log segment for the group, and a
+ * removal record for removeDone() and remove()), elsewhere each file, with its
+ * directory where the file system needs it
  * (queue_fs_durable_name.ts); done marks and the cleared warning time are synced
  * before markDone() and updateWarn() resolve, and the removal of a finished
  * message before removeDone() does. Calls that only touch the page cache
@@ -39,6 +42,8 @@ import { appendFile, chmod, lstat, mkdir, open, readdir, readFile, rename, rm, s
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
+import { CommitLog, type CommitRecord, commitClock } from './queue_commit_log.ts';
+import { type ReplayReport, replayCommitLog } from './queue_commit_replay.ts';
 import type { QueueEnvelope, QueueRecipient } from './queue_envelope.ts';
 import {
   type DecodedHead,
@@ -82,6 +87,13 @@ export interface FsQueueOptions {
   readonly keepFresh?: boolean;
   /** This process's share of the queue ID counter when several processes create files (default: all of it). */
   readonly idSlot?: QueueIdSlot;
+  /**
+   * The daemon's choice (default: none): new files are made durable through
+   * the commit log (queue_commit_log.ts), which init() first replays when
+   * this process owns the queue ('replay': the master) and only opens
+   * ('append': an smtpd worker, started after the master's replay).
+   */
+  readonly commitLog?: 'replay' | 'append';
 }
 
 const MODE_WRITING = 0o600;
@@ -118,6 +130,11 @@ export class FsQueueStore implements QueueStore {
   readonly #writing = new Set<string>();
   /** Directories whose new entries need a sync of their own (queue_fs_durable_name.ts), by directory. */
   readonly #syncNewNames = new Map<string, boolean>();
+  readonly #commitMode: 'replay' | 'append' | undefined;
+  /** This process's commit log segment; null without one, or after it failed (then files are synced one by one). */
+  #commit: CommitLog | null = null;
+  /** What init()'s replay of the commit log did, until the daemon's start-up logs it. */
+  #replayed: ReplayReport | null = null;
 
   constructor(options: FsQueueOptions) {
     this.root = options.queue_directory;
@@ -125,13 +142,63 @@ export class FsQueueStore implements QueueStore {
     this.#depth = options.hash_queue_depth;
     this.#ids = new QueueIdGenerator(options.enable_long_queue_ids, undefined, options.idSlot);
     this.#fresh = options.keepFresh === true ? new FreshFiles() : null;
+    this.#commitMode = options.commitLog;
+    this.#slotName = String(options.idSlot?.index ?? 0);
   }
+
+  readonly #slotName: string;
 
   /** Creates the queue and log directories. */
   async init(): Promise<void> {
     await mkdir(this.root, { recursive: true, mode: 0o755 });
     for (const name of [...QUEUE_NAMES, ...LOG_KINDS])
       await mkdir(join(this.root, name), { recursive: true, mode: 0o700 });
+    await this.openCommitLog();
+  }
+
+  /**
+   * Replays the commit log if this process owns the queue (options.commitLog
+   * 'replay'), then logs to a segment of its own. init() calls it; a tool
+   * that does not create the queue directories (postsuper) calls it itself.
+   */
+  async openCommitLog(): Promise<void> {
+    if (this.#commitMode === undefined || this.#commit !== null) return;
+    if (this.#commitMode === 'replay') this.#replayed = await replayCommitLog(this);
+    this.#commit = new CommitLog(this.root, this.#slotName, this.#sync);
+  }
+
+  /** Checkpoints and drops this process's commit log segment (a clean stop). */
+  async closeCommitLog(): Promise<void> {
+    const log = this.#commit;
+    this.#commit = null;
+    await log?.close();
+  }
+
+  takeReplayReport(): ReplayReport | null {
+    const report = this.#replayed;
+    this.#replayed = null;
+    return report;
+  }
+
+  /** Waits for a commit log checkpoint under way (tests). */
+  async settled(): Promise<void> {
+    await this.#commit?.settled();
+  }
+
+  /**
+   * Appends `record` to the commit log and returns the descriptor to sync,
+   * or null when there is no log or it just failed (the log is then given
+   * up for this process: the caller syncs its file itself).
+   */
+  #logged(record: CommitRecord): number | null {
+    const log = this.#commit;
+    if (log === null) return null;
+    try {
+      return log.append(record);
+    } catch {
+      this.#commit = null;
+      return null;
+    }
   }
 
   /** Group-commit statistics: how many sync rounds for how many messages. */
@@ -189,7 +256,7 @@ export class FsQueueStore implements QueueStore {
     this.#writing.add(path);
     try {
       const { crc, length } = Buffer.isBuffer(content)
-        ? await this.#writeBuffer(path, dir, head, crcHead, content, queue === 'incoming' ? id : null)
+        ? await this.#writeBuffer(path, dir, head, crcHead, content, queue, id)
         : await this.#writeStream(path, dir, head, crcHead, content);
       return newMessage(id, queue, envelope, recipients, head, warnOffset, crc, length);
     } catch (err) {
@@ -218,23 +285,36 @@ export class FsQueueStore implements QueueStore {
     head: Buffer,
     crcHead: number,
     content: Buffer,
-    keepAs: QueueId | null,
+    queue: QueueName,
+    id: QueueId,
   ): Promise<{ crc: number; length: number }> {
     const crc = crc32(content);
-    const chunks = [head, content, encodeTrailer(crcHead, crc, content.length)];
+    const bytes = Buffer.concat([head, content, encodeTrailer(crcHead, crc, content.length)]);
     const fd = openSync(path, 'wx', MODE_WRITING);
+    let logged: number | null = null;
     try {
-      writeAllSync(fd, chunks);
+      writeAllSync(fd, [bytes]);
       // The execute bit says "complete"; the sync makes the data and the bit durable together.
       fchmodSync(fd, MODE_COMPLETE);
-      await this.#sync.sync(fd, this.#newNameSync(dir));
+      // With a commit log, the log's sync is the file's; the time is taken after the file is written.
+      logged = this.#logged({ type: 'C', time: commitClock(), queue, id, bytes });
+      if (logged === null) await this.#sync.sync(fd, this.#newNameSync(dir));
     } catch (err) {
       closeQuietly(fd);
       throw err;
     }
     closeSync(fd);
+    if (logged !== null) {
+      try {
+        await this.#sync.sync(logged, null, true);
+      } catch (err) {
+        // create() removes the file; the log must not bring it back after a crash.
+        this.#logged({ type: 'R', time: commitClock(), queue, id });
+        throw err;
+      }
+    }
     // qmgr reads a new incoming file next (not one in hold or maildrop): from memory.
-    if (keepAs !== null) this.#fresh?.remember(keepAs, Buffer.concat(chunks));
+    if (queue === 'incoming') this.#fresh?.remember(id, bytes);
     return { crc, length: content.length };
   }
 
@@ -388,7 +468,8 @@ export class FsQueueStore implements QueueStore {
     this.#fresh?.forget(message.id);
     const dir = this.dirOf(message.queue, message.id);
     unlinkIfThereSync(join(dir, message.id)); // synchronous, like the create in #writeBuffer
-    await this.#sync.sync(null, dir);
+    const logged = this.#logged({ type: 'R', time: commitClock(), queue: message.queue, id: message.id });
+    await (logged === null ? this.#sync.sync(null, dir) : this.#sync.sync(logged, null, true));
   }
 
   async updateWarn(message: QueueMessage, warnAt: number | null): Promise<void> {
@@ -412,6 +493,14 @@ export class FsQueueStore implements QueueStore {
   async remove(queue: QueueName, id: QueueId): Promise<void> {
     this.#fresh?.forget(id);
     await unlinkIfThere(this.pathOf(queue, id));
+    this.#logged({ type: 'R', time: commitClock(), queue, id }); // not synced, like the unlink
+  }
+
+  /** remove() of a file found at `path`, wherever the hashing put it (postsuper's mass operations). */
+  async removeFile(path: string, queue: QueueName, id: QueueId): Promise<void> {
+    this.#fresh?.forget(id);
+    await unlinkIfThere(path);
+    this.#logged({ type: 'R', time: commitClock(), queue, id });
   }
 
   async appendLog(kind: LogKind, id: QueueId, entry: DeliveryLogEntry): Promise<void> {

@@ -29,10 +29,18 @@ export interface RecoveryReport {
   readonly requeued: number;
 }
 
+/** Logs what the store's own recovery (a commit log replay) did, once. */
+export function logReplay(store: QueueStore, log: Log): void {
+  const replay = store.takeReplayReport?.() ?? null;
+  for (const id of replay?.restored ?? []) log.warn(QUEUE_LOG.restored(id));
+  for (const id of replay?.removed ?? []) log.warn(QUEUE_LOG.removedAgain(id));
+}
+
 /** Sweeps the queues and puts active messages back in incoming; `now` is ms since the epoch. */
 export async function recoverQueues(store: QueueStore, log: Log, now: number): Promise<RecoveryReport> {
   let removed = 0;
   let quarantined = 0;
+  logReplay(store, log);
   for (const queue of SWEPT) {
     const result = await store.sweep(queue);
     for (const name of result.removed) log.warn(QUEUE_LOG.removedUnfinished(queue, name));

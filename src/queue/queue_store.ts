@@ -142,6 +142,12 @@ export interface QueueStore {
    * processes write.
    */
   sweep(queue: QueueName): Promise<SweepResult>;
+  /**
+   * Optional: what the store's own crash recovery did when it opened (a
+   * write-ahead log replayed: files written again, files removed again),
+   * once; then null.
+   */
+  takeReplayReport?(): { readonly restored: readonly QueueId[]; readonly removed: readonly QueueId[] } | null;
   /** Bytes available to the queue. */
   freeSpace(): Promise<number>;
 }

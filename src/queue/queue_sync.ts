@@ -9,7 +9,7 @@
  * Diagnostics: a failed sync rejects every caller of that batch (they answer 451)
  * See: ../shared/reference/bench-and-security.md §2.3
  */
-import { closeSync, fsync, openSync } from 'node:fs';
+import { closeSync, fdatasync, fsync, openSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 
 /** What can be synced: an fs.promises handle, or a plain descriptor (the store's synchronous writes use those). */
@@ -17,6 +17,8 @@ export type SyncTarget = FileHandle | number;
 
 interface Pending {
   readonly file: SyncTarget | null;
+  /** fdatasync() rather than fsync(): the file's size and blocks are already on disk (a commit log segment). */
+  readonly dataOnly: boolean;
   readonly dir: string | null;
   readonly done: (err: unknown) => void;
 }
@@ -29,9 +31,9 @@ export class SyncGroup {
   synced = 0;
 
   /** Resolves when `file` (if any) and the directory `dir` (if any) are on stable storage. */
-  sync(file: SyncTarget | null, dir: string | null): Promise<void> {
+  sync(file: SyncTarget | null, dir: string | null, dataOnly = false): Promise<void> {
     return new Promise((ok, fail) => {
-      this.#pending.push({ file, dir, done: (err) => (err === undefined ? ok() : fail(err)) });
+      this.#pending.push({ file, dir, dataOnly, done: (err) => (err === undefined ? ok() : fail(err)) });
       if (!this.#running) void this.#run();
     });
   }
@@ -46,7 +48,10 @@ export class SyncGroup {
         // Files first, then their directories: on ext4 the files' syncs commit the journal
         // that holds the new entries, so the directory syncs after them are nearly free
         // (run at the same time, they forced an extra journal commit: measured slower).
-        await Promise.all(batch.filter((p) => p.file !== null).map((p) => syncTarget(p.file!)));
+        // A file appears once per batch however many callers wait on it (a commit log's segment).
+        const files = new Map<SyncTarget, boolean>();
+        for (const p of batch) if (p.file !== null) files.set(p.file, (files.get(p.file) ?? true) && p.dataOnly);
+        await Promise.all([...files].map(([file, dataOnly]) => syncTarget(file, dataOnly)));
         const dirs = new Set(batch.map((p) => p.dir).filter((d): d is string => d !== null));
         await Promise.all([...dirs].map(syncDirectory));
       } catch (err) {
@@ -61,9 +66,10 @@ export class SyncGroup {
 }
 
 /** fsync() of a handle or a descriptor (on the thread pool: it waits for the disk). */
-function syncTarget(file: SyncTarget): Promise<void> {
-  if (typeof file !== 'number') return file.sync();
-  return new Promise((ok, fail) => fsync(file, (err) => (err === null ? ok() : fail(err))));
+function syncTarget(file: SyncTarget, dataOnly = false): Promise<void> {
+  if (typeof file !== 'number') return dataOnly ? file.datasync() : file.sync();
+  const done = (ok: () => void, fail: (e: unknown) => void) => (err: Error | null) => (err === null ? ok() : fail(err));
+  return new Promise((ok, fail) => (dataOnly ? fdatasync : fsync)(file, done(ok, fail)));
 }
 
 /**

@@ -6,11 +6,21 @@
  * is delivering.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { formatPid } from '../../src/cli/master_pidfile.ts';
 import { main as postsuper } from '../../src/cli/postsuper.ts';
+import { FsQueueStore } from '../../src/queue/queue_fs_store.ts';
 import type { QueueId } from '../../src/queue/queue_id.ts';
 import { runCli } from '../peers/cli_capture.ts';
 import { tempDir } from '../peers/tmpdir.ts';
@@ -162,4 +172,41 @@ test('with the daemon running, postsuper leaves a message qmgr is delivering alo
     'postsuper: A1000000001: placed on hold\npostsuper: Deleted: 0 messages\npostsuper: Placed on hold: 1 message\n',
   );
   assert.notEqual(await store.stat('hold', id), null);
+});
+
+/** The queue as the daemon's master opens it: with its commit log, replayed at init(). */
+const daemonStore = (spool: string) =>
+  new FsQueueStore({
+    queue_directory: spool,
+    hash_queue_names: ['deferred', 'defer'],
+    hash_queue_depth: 1,
+    enable_long_queue_ids: false,
+    commitLog: 'replay',
+  });
+
+test('postsuper on a stopped daemon first applies its commit log: a lost message is restored, then deleted for good', async (t) => {
+  const inst = instance(t);
+  await fillQueue(inst.spool, DEFERRED);
+  // The daemon's store: it logged a message, and a power cut lost the file before it reached the disk.
+  const daemon = daemonStore(inst.spool);
+  await daemon.init();
+  const lost = await daemon.create(
+    daemon.newId(),
+    'hold',
+    (await daemon.read('deferred', 'A1000000001' as QueueId)).envelope,
+    [{ address: 'x@remote.test', original: 'x@remote.test', orcpt: null, notify: 0 }],
+    Buffer.from('Subject: lost\n\nbody\n'),
+  );
+  unlinkSync(daemon.pathOf('hold', lost.id));
+  const r = await inst.run(['-d', 'ALL', 'hold']);
+  assert.equal(
+    r.stderr,
+    `postsuper: warning: ${lost.id}: queue file restored from the commit log\npostsuper: Deleted: 1 message\n`,
+  );
+  assert.equal(existsSync(daemon.pathOf('hold', lost.id)), false);
+  // The daemon's next start finds nothing to bring back.
+  const restarted = daemonStore(inst.spool);
+  await restarted.init();
+  assert.equal(existsSync(daemon.pathOf('hold', lost.id)), false);
+  assert.equal(restarted.takeReplayReport()?.restored.length, 0);
 });

@@ -2,34 +2,13 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, readFileSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { text } from 'node:stream/consumers';
 import { test } from 'node:test';
-import type { QueueEnvelope, QueueRecipient } from '../../src/queue/queue_envelope.ts';
+import type { QueueRecipient } from '../../src/queue/queue_envelope.ts';
 import { QueueFileCorrupt } from '../../src/queue/queue_file_format.ts';
 import { FsQueueStore } from '../../src/queue/queue_fs_store.ts';
 import { hashDirs, parseQueueId, type QueueId, QueueIdGenerator } from '../../src/queue/queue_id.ts';
 import { tempDir } from '../peers/tmpdir.ts';
+import { ENVELOPE } from './queue_fixtures.ts';
 
-const ENVELOPE: QueueEnvelope = {
-  sender: 'sender@example.org',
-  arrival: 1_795_943_444_398_619,
-  client: {
-    name: 'localhost',
-    address: '127.0.0.1',
-    port: '40000',
-    helo: 'client.example.org',
-    protocol: 'ESMTP',
-    saslMethod: '',
-    saslUsername: '',
-    saslSender: '',
-  },
-  envid: null,
-  ret: null,
-  warnAt: null,
-  smtputf8: false,
-  body8bit: false,
-  rewriteContext: 'remote',
-  fullName: '',
-  attributes: {},
-};
 const RCPTS: QueueRecipient[] = [
   { address: 'a@example.test', original: 'a@example.test', orcpt: null, notify: 0 },
   { address: 'b@example.test', original: 'B@Example.test', orcpt: 'rfc822;B@Example.test', notify: 6 },
