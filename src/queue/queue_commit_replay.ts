@@ -13,6 +13,7 @@
  */
 import {
   chmodSync,
+  type Dirent,
   existsSync,
   mkdirSync,
   readdirSync,
@@ -65,13 +66,14 @@ export async function replayCommitLog(target: ReplayTarget): Promise<ReplayRepor
   const removed: QueueId[] = [];
   /** What must be on disk before the log goes: the messages' files, and the directories of the removals. */
   const durable = new Set<string>();
+  const elsewhere = new ElsewhereIndex(target.root);
   for (const r of latest.values()) {
     if (r.type === 'R') {
       const paths = removeEverywhere(target, r.id);
       for (const path of paths) durable.add(dirname(path));
       if (paths.length > 0) removed.push(r.id);
     } else {
-      const { path, written } = restore(target, r.queue, r.id, r.bytes);
+      const { path, written } = restore(target, elsewhere, r.queue, r.id, r.bytes);
       durable.add(path);
       if (written) restored.push(r.id);
     }
@@ -120,19 +122,57 @@ function removeEverywhere(target: ReplayTarget, id: QueueId): string[] {
 }
 
 /**
+ * Queue files by name wherever they sit, hash depth included (after a
+ * change of hash_queue_depth, postsuper -s has not moved them yet): built
+ * on the first message not found where the current hashing puts it.
+ */
+class ElsewhereIndex {
+  readonly #root: string;
+  #paths: Map<string, string[]> | null = null;
+
+  constructor(root: string) {
+    this.#root = root;
+  }
+
+  paths(id: QueueId): readonly string[] {
+    if (this.#paths === null) {
+      this.#paths = new Map();
+      for (const queue of QUEUE_NAMES) this.#walk(join(this.#root, queue));
+    }
+    return this.#paths.get(id) ?? [];
+  }
+
+  #walk(dir: string): void {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return; // no such queue
+    }
+    for (const e of entries) {
+      const path = join(dir, e.name);
+      if (e.isDirectory()) this.#walk(path);
+      else if (e.isFile()) this.#paths!.set(e.name, [...(this.#paths!.get(e.name) ?? []), path]);
+    }
+  }
+}
+
+/**
  * Writes `bytes` again unless an intact copy is in some queue (maildrop
- * too: postsuper -r puts a message there for pickup). Returns where the
- * message is, and whether it was written.
+ * too: postsuper -r puts a message there for pickup), at any hash depth.
+ * Returns where the message is, and whether it was written.
  */
 function restore(
   target: ReplayTarget,
+  elsewhere: ElsewhereIndex,
   queue: QueueName,
   id: QueueId,
   bytes: Buffer,
 ): { path: string; written: boolean } {
   let damaged: string | null = null;
-  for (const q of [queue, ...QUEUE_NAMES.filter((x) => x !== queue)]) {
-    const path = target.pathOf(q, id);
+  const expected = [queue, ...QUEUE_NAMES.filter((x) => x !== queue)].map((q) => target.pathOf(q, id));
+  const found = expected.some((path) => existsSync(path)) ? expected : elsewhere.paths(id);
+  for (const path of found) {
     let size: number;
     try {
       size = statSync(path).size;

@@ -187,16 +187,14 @@ export class FsQueueStore implements QueueStore {
 
   /**
    * Appends `record` to the commit log and returns the descriptor to sync,
-   * or null when there is no log or it just failed (the log is then given
-   * up for this process: the caller syncs its file itself).
+   * or null when there is no log or the append failed (a full disk): the
+   * caller then syncs its file or directory itself. The log stays: the next
+   * record overwrites whatever part of this one was written.
    */
   #logged(record: CommitRecord): number | null {
-    const log = this.#commit;
-    if (log === null) return null;
     try {
-      return log.append(record);
+      return this.#commit?.append(record) ?? null;
     } catch {
-      this.#commit = null;
       return null;
     }
   }

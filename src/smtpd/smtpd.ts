@@ -50,7 +50,8 @@ async function bareLfMode(ctx: SmtpdContext, name: string, addr: string): Promis
 
 /** Runs one SMTP session on an accepted socket; resolves when it is over and the socket closed. */
 export async function runSession(ctx: SmtpdContext, socket: Socket): Promise<void> {
-  socket.setNoDelay(true);
+  // Nagle stays on, as in Postfix's smtpd: each wait for input writes all pending replies at once, and the
+  // client's next command acknowledges them, so no reply waits (startTls() turns it off for TLS records).
   socket.on('error', () => undefined);
   const stream = new SmtpdStream(socket, { timeout: ctx.params.smtpd_timeout });
   try {

@@ -292,6 +292,8 @@ export class SmtpdStream {
     this.purgeInput();
     const plain = this.#socket;
     this.#detach(plain);
+    // A handshake flight and a TLS record may take several writes: none may wait for an ACK (Nagle).
+    plain.setNoDelay(true);
     if (this.#paused) {
       this.#paused = false;
       plain.resume();

@@ -181,3 +181,23 @@ test('postsuper on a stopped daemon applies the commit log before it acts', asyn
   assert.equal(restarted.takeReplayReport()?.restored.length, 0);
   assert.equal(existsSync(s.pathOf('hold', m.id)), false);
 });
+
+test('a message is not written again when it sits at another hash depth (hash_queue_depth changed)', async (t) => {
+  const dir = tempDir(t);
+  const s = fsStore(dir);
+  await s.init();
+  const m = await s.create(s.newId(), 'incoming', ENVELOPE, RCPT, content(10));
+  await s.move(m.id, 'incoming', 'deferred');
+  const deeper = new FsQueueStore({
+    queue_directory: dir,
+    hash_queue_names: ['deferred', 'defer'],
+    hash_queue_depth: 2,
+    enable_long_queue_ids: false,
+    commitLog: 'replay',
+  });
+  assert.notEqual(deeper.pathOf('deferred', m.id), s.pathOf('deferred', m.id));
+  await deeper.init();
+  assert.deepEqual(deeper.takeReplayReport()?.restored, []);
+  assert.equal(existsSync(deeper.pathOf('deferred', m.id)), false);
+  assert.equal(existsSync(deeper.pathOf('incoming', m.id)), false);
+});
