@@ -13,7 +13,9 @@
  * Layout: QUEUE_DIRECTORY/commit/NAME.log (segments), NAME.ckpt (checkpoints)
  * Record: u32 length, u32 crc32 of the body; body: 'C' or 'R', u64 time (ns),
  *   queue name and queue ID (a length byte each), then for 'C' the file's bytes
- * Diagnostics: append() throws the system error after undoing a partial record
+ * Diagnostics: append() throws the system error (what it wrote of the record is overwritten by the next)
+ * Security: replay takes only records with a valid checksum, a queue name and a well-formed queue ID,
+ *   so a damaged log can never name a path outside the queue
  * See: ../shared/reference/bench-and-security.md §2 (durability), queue_sync.ts
  */
 import { execFile } from 'node:child_process';
@@ -21,8 +23,8 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, writ
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { unlinkIfThereSync, writeAllSyncAt } from './queue_fs_io.ts';
-import type { QueueId } from './queue_id.ts';
-import type { QueueName } from './queue_store.ts';
+import { parseQueueId, type QueueId } from './queue_id.ts';
+import { QUEUE_NAMES, type QueueName } from './queue_store.ts';
 import type { SyncGroup } from './queue_sync.ts';
 
 /** The directory of segments and checkpoints, under queue_directory. */
@@ -100,7 +102,7 @@ function decodeBody(body: Buffer): CommitRecord | null {
   const idLength = body[at++] ?? 0;
   const id = body.toString('latin1', at, at + idLength) as QueueId;
   at += idLength;
-  if (at > body.length) return null;
+  if (at > body.length || !QUEUE_NAMES.includes(queue) || parseQueueId(id) === null) return null;
   if (type === 'C') return { type, time, queue, id, bytes: body.subarray(at) };
   if (type === 'R') return { type, time, queue, id };
   return null;

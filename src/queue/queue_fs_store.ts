@@ -131,7 +131,9 @@ export class FsQueueStore implements QueueStore {
   /** Directories whose new entries need a sync of their own (queue_fs_durable_name.ts), by directory. */
   readonly #syncNewNames = new Map<string, boolean>();
   readonly #commitMode: 'replay' | 'append' | undefined;
-  /** This process's commit log segment; null without one, or after it failed (then files are synced one by one). */
+  /** Names this process's commit log segments: its share of the queue ID counter. */
+  readonly #slotName: string;
+  /** This process's commit log; null without one (files are then synced one by one) or once closed. */
   #commit: CommitLog | null = null;
   /** What init()'s replay of the commit log did, until the daemon's start-up logs it. */
   #replayed: ReplayReport | null = null;
@@ -145,8 +147,6 @@ export class FsQueueStore implements QueueStore {
     this.#commitMode = options.commitLog;
     this.#slotName = String(options.idSlot?.index ?? 0);
   }
-
-  readonly #slotName: string;
 
   /** Creates the queue and log directories. */
   async init(): Promise<void> {
@@ -457,10 +457,11 @@ export class FsQueueStore implements QueueStore {
   /**
    * Removes a message whose recipients are now all done, in place of a
    * done mark and a later remove(): the unlink is made durable by a sync of
-   * its directory, shared with the other removals and creations of the
-   * moment (group commit), and only then does this resolve. So a delivered
-   * recipient is never delivered again after a crash, as with markDone(),
-   * for one directory sync per batch instead of a file sync per message.
+   * its directory (with a commit log: a removal record and the log's sync,
+   * which replay turns into the unlink again), shared with the other
+   * removals and creations of the moment (group commit), and only then does
+   * this resolve. So a delivered recipient is never delivered again after a
+   * crash, as with markDone(), for one sync per batch instead of one per message.
    */
   async removeDone(message: QueueMessage): Promise<void> {
     this.#fresh?.forget(message.id);

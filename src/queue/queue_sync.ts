@@ -4,7 +4,8 @@
  * the batch that is forming, the batch syncs its files concurrently and
  * each directory once, and then every caller in it is released. Under load
  * many messages share one round of syncs; alone, a message waits for its
- * own sync only.
+ * own sync only. Many callers waiting on one file (a commit log segment,
+ * queue_commit_log.ts) share one sync of it, an fdatasync() where asked.
  *
  * Diagnostics: a failed sync rejects every caller of that batch (they answer 451)
  * See: ../shared/reference/bench-and-security.md §2.3
