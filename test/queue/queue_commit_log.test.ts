@@ -51,8 +51,8 @@ test('commit log records decode back, and reading stops at a torn or damaged rec
   damaged[second + 12]! ^= 0x01;
   assert.deepEqual(decodeRecords(damaged), records.slice(0, 2));
   // A record naming no queue ID (a path) is never taken, checksum or not.
-  const escape = bytes([{ type: 'R', time: 8n, queue: 'incoming', id: '../../etc' as QueueId }]);
-  assert.deepEqual(decodeRecords(Buffer.concat([whole, escape])), records);
+  const pathLike = bytes([{ type: 'R', time: 8n, queue: 'incoming', id: '../../etc' as QueueId }]);
+  assert.deepEqual(decodeRecords(Buffer.concat([whole, pathLike])), records);
 });
 
 test('replay restores a file a crash lost or damaged, removes again what was removed, then drops the log', async (t) => {
