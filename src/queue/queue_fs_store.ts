@@ -180,11 +180,6 @@ export class FsQueueStore implements QueueStore {
     return report;
   }
 
-  /** Waits for a commit log checkpoint under way (tests). */
-  async settled(): Promise<void> {
-    await this.#commit?.settled();
-  }
-
   /**
    * Appends `record` to the commit log and returns the descriptor to sync,
    * or null when there is no log or the append failed (a full disk): the
