@@ -22,7 +22,7 @@ import { execFile } from 'node:child_process';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { unlinkIfThereSync, writeAllSyncAt } from './queue_fs_io.ts';
+import { unlinkIfThereSync, writeAllSync } from './queue_fs_io.ts';
 import { parseQueueId, type QueueId } from './queue_id.ts';
 import { QUEUE_NAMES, type QueueName } from './queue_store.ts';
 import type { SyncGroup } from './queue_sync.ts';
@@ -173,11 +173,11 @@ export class CommitLog {
       // 64 KB first (a postsuper run logs a few removals), doubling up to PREALLOCATE.
       const grow = Math.min(PREALLOCATE, Math.max(64 * 1024, this.#allocated));
       zeros ??= Buffer.alloc(PREALLOCATE);
-      writeAllSyncAt(this.#fd, [zeros.subarray(0, grow)], this.#allocated);
+      writeAllSync(this.#fd, [zeros.subarray(0, grow)], this.#allocated);
       this.#allocated += grow;
     }
     // A failure leaves a torn record at #size, which the next record overwrites (replay stops at it till then).
-    writeAllSyncAt(this.#fd, parts, this.#size);
+    writeAllSync(this.#fd, parts, this.#size);
     this.#size += length;
     return this.#fd;
   }

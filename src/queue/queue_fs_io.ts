@@ -60,19 +60,16 @@ export function readRange(path: string, offset: number, length: number): Buffer 
   }
 }
 
-/** writeAll() with synchronous writes, for a descriptor (same short-write rule). */
-export function writeAllSync(fd: number, buffers: readonly Buffer[]): void {
-  let pending = buffers.filter((b) => b.length > 0);
-  while (pending.length > 0) pending = unwritten(pending, writevSync(fd, pending));
-}
-
-/** writeAllSync() at file offset `position`. */
-export function writeAllSyncAt(fd: number, buffers: readonly Buffer[], position: number): void {
+/**
+ * writeAll() with synchronous writes, for a descriptor (same short-write
+ * rule): at the file's offset, or at `position` when given.
+ */
+export function writeAllSync(fd: number, buffers: readonly Buffer[], position?: number): void {
   let pending = buffers.filter((b) => b.length > 0);
   let at = position;
   while (pending.length > 0) {
     const n = writevSync(fd, pending, at);
-    at += n;
+    if (at !== undefined) at += n;
     pending = unwritten(pending, n);
   }
 }
