@@ -198,7 +198,9 @@ export class CleanupServer implements CleanupService {
       let buf: Buffer = carry === null ? chunk : Buffer.concat([carry, chunk]);
       let start = 0;
       for (let nl = buf.indexOf(0x0a, start); nl >= 0; nl = buf.indexOf(0x0a, start)) {
-        await message.line(buf.subarray(start, nl));
+        // Most body lines are stored at once (null); a header or a checked line is awaited.
+        const pending = message.line(buf.subarray(start, nl));
+        if (pending !== null) await pending;
         start = nl + 1;
       }
       buf = buf.subarray(start);

@@ -71,39 +71,49 @@ export class CleanupMessage {
     return { chunks: this.#out, size: this.#size };
   }
 
-  /** One line of content, without its line end. */
-  async line(input: Buffer): Promise<void> {
+  /**
+   * One line of content, without its line end. Returns a promise to await
+   * before the next line for a header line, or a body line that body_checks
+   * look up; null for a body line stored at once (most of a message), which
+   * spares a promise per line.
+   */
+  line(input: Buffer): Promise<void> | null {
     let raw = input;
     if (raw.length > 0 && raw[raw.length - 1] === 0x0d) raw = raw.subarray(0, raw.length - 1);
     if (this.#ctx.params.cleanup_replace_stray_cr_lf && raw.includes(0x0d)) {
       raw = Buffer.from(raw);
       for (let i = 0; i < raw.length; i++) if (raw[i] === 0x0d) raw[i] = 0x20;
     }
+    if (this.#inHeaders !== null) return this.#headerLine(this.#inHeaders, raw, raw.toString('utf8'));
+    // A body line is decoded only when something reads its text: an open multipart's boundaries, or body_checks.
+    if (!this.#boundaries.active) return this.#body(raw, null);
     const text = raw.toString('utf8');
-    if (this.#inHeaders !== null) {
-      const pending = this.#pending;
-      if (pending !== null && (text.startsWith(' ') || text.startsWith('\t'))) {
-        if (pending.text.length + 1 + text.length <= this.#ctx.params.header_size_limit) {
-          pending.text += `\n${text}`;
-          pending.raw.push(raw);
-        } else pending.truncated = true;
-        return;
-      }
-      await this.#flushHeader();
-      if (headerName(text) !== null) {
-        this.#pending = { cls: this.#inHeaders, text, raw: [raw], truncated: false };
-        return;
-      }
-      await this.#endOfHeaders();
-      if (text !== '') this.#inHeaders = null;
-    } else {
-      const boundary = this.#boundaries.match(text);
-      if (boundary === 'part') {
-        await this.#body(raw, text);
-        this.#startBlock('multipart');
-        return;
-      }
+    if (this.#boundaries.match(text) !== 'part') return this.#body(raw, text);
+    const checked = this.#body(raw, text);
+    if (checked === null) {
+      this.#startBlock('multipart');
+      return null;
     }
+    return checked.then(() => this.#startBlock('multipart'));
+  }
+
+  /** A line while a header block of class `cls` is read: a header, its continuation, or the line that ends the block. */
+  async #headerLine(cls: HeaderClass, raw: Buffer, text: string): Promise<void> {
+    const pending = this.#pending;
+    if (pending !== null && (text.startsWith(' ') || text.startsWith('\t'))) {
+      if (pending.text.length + 1 + text.length <= this.#ctx.params.header_size_limit) {
+        pending.text += `\n${text}`;
+        pending.raw.push(raw);
+      } else pending.truncated = true;
+      return;
+    }
+    await this.#flushHeader();
+    if (headerName(text) !== null) {
+      this.#pending = { cls, text, raw: [raw], truncated: false };
+      return;
+    }
+    await this.#endOfHeaders();
+    if (text !== '') this.#inHeaders = null;
     await this.#body(raw, text);
   }
 
@@ -264,24 +274,35 @@ export class CleanupMessage {
     return changed ? `${opts.name}: ${tok822Externalize(tree, { line: true, truncate: true })}` : null;
   }
 
-  /** cleanup_body_callback(): one body line, through body_checks. */
-  async #body(raw: Buffer, text: string): Promise<void> {
+  /**
+   * cleanup_body_callback(): one body line, through body_checks; a promise
+   * only when a table is looked up. `text` is the line decoded, or null when
+   * it has not been yet.
+   */
+  #body(raw: Buffer, text: string | null): Promise<void> | null {
     const ctx = this.#ctx;
     const state = this.#state;
     const offset = this.#bodyOffset;
     this.#bodyOffset += raw.length + 1;
-    if (!state.ok) return;
+    if (!state.ok) return null;
     const limit = ctx.params.body_checks_size_limit;
     const checks = ctx.tables.body_checks;
-    if (state.filtering && checks !== null && (limit === 0 || offset < limit)) {
-      const r = await this.#lookup(checks, text);
-      if (r !== null) {
-        const result = cleanupAct(ctx, state, 'body', text, r, 'body_checks', { prepend: (t) => this.#emitText(t) });
-        if (result.kind === 'drop') return;
-        if (result.kind === 'replace') {
-          this.#emitText(result.text);
-          return;
-        }
+    if (state.filtering && checks !== null && (limit === 0 || offset < limit))
+      return this.#checkedBody(checks, raw, text ?? raw.toString('utf8'));
+    this.#emit(raw);
+    return null;
+  }
+
+  async #checkedBody(checks: Maps, raw: Buffer, text: string): Promise<void> {
+    const r = await this.#lookup(checks, text);
+    if (r !== null) {
+      const result = cleanupAct(this.#ctx, this.#state, 'body', text, r, 'body_checks', {
+        prepend: (t) => this.#emitText(t),
+      });
+      if (result.kind === 'drop') return;
+      if (result.kind === 'replace') {
+        this.#emitText(result.text);
+        return;
       }
     }
     this.#emit(raw);

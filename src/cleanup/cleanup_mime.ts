@@ -44,6 +44,11 @@ export class MimeBoundaries {
     this.#stack.push(boundary);
   }
 
+  /** False while no multipart is open: then no line can be a boundary. */
+  get active(): boolean {
+    return this.#stack.length > 0;
+  }
+
   /**
    * Whether `line` is a boundary: `part` starts a new body part (headers
    * follow), `close` ends a multipart. Inner boundaries are closed too.

@@ -22,6 +22,7 @@ import { SMTPD_LOG } from './smtpd_log.ts';
 import { finishMessage, startMessage } from './smtpd_message.ts';
 import { SMTPD_REPLY, type SmtpdReply } from './smtpd_replies.ts';
 import type { BdatSplitter, OpenMessage, SmtpdSession } from './smtpd_state.ts';
+import { stripLineEnd } from './smtpd_stream.ts';
 import type { SmtpdToken } from './smtpd_token.ts';
 
 /** Cuts BDAT content into line records; the partial last line waits for the next fragment. */
@@ -62,18 +63,10 @@ export class BdatLines implements BdatSplitter {
   }
 
   #line(tail: Buffer): [Buffer, boolean, boolean] {
-    let data = this.#partialLength === 0 ? tail : Buffer.concat([...this.#partial, tail]);
+    const whole = this.#partialLength === 0 ? tail : Buffer.concat([...this.#partial, tail]);
     this.#partial = [];
     this.#partialLength = 0;
-    let bareLf = false;
-    if (this.#detect) {
-      if (data.length === 0 || data[data.length - 1] !== 13) bareLf = true;
-      else data = data.subarray(0, data.length - 1);
-    } else {
-      let end = data.length;
-      while (end > 0 && data[end - 1] === 13) end--;
-      data = data.subarray(0, end);
-    }
+    const { data, bareLf } = stripLineEnd(whole, this.#detect);
     return [data, true, bareLf];
   }
 
@@ -169,7 +162,10 @@ export async function bdatCmd(s: SmtpdSession, argv: readonly SmtpdToken[]): Pro
   for (let done = 0; done < size; ) {
     const fragment = await s.stream.getBytes(size - done);
     done += fragment.length;
-    for (const [data, eol, bareLf] of lines.feed(fragment)) await m.record(data, eol, bareLf);
+    for (const [data, eol, bareLf] of lines.feed(fragment)) {
+      const batchFull = m.record(data, eol, bareLf);
+      if (batchFull !== null) await batchFull;
+    }
   }
   if (last) {
     const tail = lines.finish();

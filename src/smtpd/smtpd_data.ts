@@ -31,7 +31,13 @@ function isFromLine(data: Buffer): boolean {
   return data.subarray(i, i + 5).toString('latin1') === 'From ';
 }
 
-/** Reads the content up to the end-of-data line, passing records to the message. */
+/**
+ * Reads the content up to the end-of-data line, passing records to the
+ * message. Lines already buffered are taken without waiting (tryLine), and
+ * only a record that fills a batch for cleanup is awaited: a message is
+ * many lines to a socket read, and a promise per line cost more than the
+ * line's own work.
+ */
 export async function receiveData(s: SmtpdSession, m: OpenMessage): Promise<void> {
   const limit = s.ctx.params.line_length_limit;
   const detect = s.bareLf !== 'no';
@@ -39,7 +45,7 @@ export async function receiveData(s: SmtpdSession, m: OpenMessage): Promise<void
   let prevContinued = false;
   let prevBareLf = false;
   for (;;) {
-    const got = await s.stream.getLine(limit, false, detect);
+    const got = s.stream.tryLine(limit, detect) ?? (await s.stream.getLine(limit, false, detect));
     let data = got.data;
     const continued = !got.complete;
     const bareLf = got.bareLf;
@@ -58,7 +64,8 @@ export async function receiveData(s: SmtpdSession, m: OpenMessage): Promise<void
         data = data.subarray(1);
         if (data.length === 0 && !continued) return;
       }
-      await m.record(data, !continued, bareLf);
+      const batchFull = m.record(data, !continued, bareLf);
+      if (batchFull !== null) await batchFull;
     } finally {
       prevContinued = continued;
       prevBareLf = bareLf;

@@ -52,22 +52,22 @@ export class MessageInProgress implements OpenMessage {
     this.outcome = outcome;
   }
 
-  /** One content record (a line without its end, or part of a long line). */
-  async record(data: Buffer, eol: boolean, bareLf: boolean): Promise<void> {
+  /** One content record (a line without its end, or part of a long line); a promise only when a batch goes to cleanup. */
+  record(data: Buffer, eol: boolean, bareLf: boolean): Promise<void> | null {
     const s = this.#s;
     this.sawLine(bareLf);
-    if (this.errors.size > 0) return;
+    if (this.errors.size > 0) return null;
     const limit = s.ctx.params.message_size_limit;
     if (limit > 0 && limit - s.actSize < data.length + 2) {
       s.ctx.log.warn(SMTPD_LOG.sizeExceeded(s.queueId));
       this.#fail('size');
-      return;
+      return null;
     }
     s.actSize += data.length + 2;
     this.#batch.push(data);
     this.#batchLength += data.length + 1;
     if (eol) this.#batch.push(LF);
-    if (this.#batchLength >= BATCH) await this.flush();
+    return this.#batchLength >= BATCH ? this.flush() : null;
   }
 
   /** A line ended (in a bare LF or not): reject or note it as smtpd_forbid_bare_newline says. */

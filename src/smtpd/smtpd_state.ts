@@ -106,8 +106,12 @@ export interface OpenMessage {
   readonly errors: ReadonlySet<'size' | 'bare_lf'>;
   /** Settles when cleanup is done with the message. */
   readonly outcome: Promise<MessageOutcome>;
-  /** One content record: a line without its end (eol), or a piece of a longer one. */
-  record(data: Buffer, eol: boolean, bareLf: boolean): Promise<void>;
+  /**
+   * One content record: a line without its end (eol), or a piece of a longer
+   * one. Returns a promise only when the record filled a batch that goes to
+   * cleanup, and the caller must await it; null otherwise (most lines).
+   */
+  record(data: Buffer, eol: boolean, bareLf: boolean): Promise<void> | null;
   /** A line ended; a bare LF is refused or noted per smtpd_forbid_bare_newline. */
   sawLine(bareLf: boolean): void;
   /** Hands buffered content to cleanup. */

@@ -43,6 +43,21 @@ export interface GotLine {
   readonly bareLf: boolean;
 }
 
+/**
+ * A line that ended in LF (`data` without it), its CR stripped as getLine()
+ * describes: with `detectBareLf`, exactly one CR, and a line without one is
+ * reported as ending in a bare LF; otherwise every CR before the LF.
+ */
+export function stripLineEnd(data: Buffer, detectBareLf: boolean): GotLine {
+  if (detectBareLf) {
+    const bareLf = data.length === 0 || data[data.length - 1] !== 13;
+    return { data: bareLf ? data : data.subarray(0, data.length - 1), complete: true, bareLf };
+  }
+  let end = data.length;
+  while (end > 0 && data[end - 1] === 13) end--;
+  return { data: data.subarray(0, end), complete: true, bareLf: false };
+}
+
 export interface StreamTimes {
   /** Seconds a read may wait for input (smtpd_timeout). */
   timeout: number;
@@ -202,37 +217,34 @@ export class SmtpdStream {
       await this.#wait();
       lf = this.#findLf(bound);
     }
-    let data: Buffer;
-    let complete = false;
-    if (lf >= 0) {
-      data = this.#take(lf + 1).subarray(0, lf);
-      complete = true;
-    } else {
-      data = this.#take(bound);
-      // Stopped in the middle of CRLF: take the LF too.
-      if (data[data.length - 1] === 13) {
-        while (this.#buffered === 0) await this.#wait();
-        if (this.peek(1)[0] === 10) {
-          this.#take(1);
-          data = data.subarray(0, data.length - 1);
-          return { data, complete: true, bareLf: false };
-        }
+    if (lf >= 0) return this.#completeLine(lf, detectBareLf);
+    let data = this.#take(bound);
+    // Stopped in the middle of CRLF: take the LF too.
+    if (data[data.length - 1] === 13) {
+      while (this.#buffered === 0) await this.#wait();
+      if (this.peek(1)[0] === 10) {
+        this.#take(1);
+        data = data.subarray(0, data.length - 1);
+        return { data, complete: true, bareLf: false };
       }
     }
-    let bareLf = false;
-    if (complete) {
-      if (detectBareLf) {
-        if (data.length === 0 || data[data.length - 1] !== 13) bareLf = true;
-        else data = data.subarray(0, data.length - 1);
-      } else {
-        let end = data.length;
-        while (end > 0 && data[end - 1] === 13) end--;
-        data = data.subarray(0, end);
-      }
-    } else if (skip) {
-      await this.#skipLine();
-    }
-    return { data, complete, bareLf };
+    if (skip) await this.#skipLine();
+    return { data, complete: false, bareLf: false };
+  }
+
+  /**
+   * getLine() without waiting: the next line when all of it (at most `bound`
+   * bytes and its LF) is already buffered, else null. Message content comes
+   * many lines to a read; taking them here spares a promise per line.
+   */
+  tryLine(bound: number, detectBareLf: boolean): GotLine | null {
+    const lf = this.#findLf(bound);
+    return lf < 0 ? null : this.#completeLine(lf, detectBareLf);
+  }
+
+  /** Takes the line whose LF is at `lf`, its line end stripped (stripLineEnd). */
+  #completeLine(lf: number, detectBareLf: boolean): GotLine {
+    return stripLineEnd(this.#take(lf + 1).subarray(0, lf), detectBareLf);
   }
 
   /** Discards input up to and including the next LF, holding at most one buffer at a time. */
