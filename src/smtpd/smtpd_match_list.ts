@@ -17,7 +17,7 @@
  *      postfix/src/global/namadr_list.c, postfix/src/global/domain_list.c
  */
 import { readFileSync } from 'node:fs';
-import { BlockList, isIP } from 'node:net';
+import { BlockList, isIP, SocketAddress } from 'node:net';
 import type { Dict } from '../maps/dict.ts';
 import { normalAddress } from './smtpd_peer.ts';
 
@@ -34,6 +34,9 @@ type Pattern =
 export type MatchKind = 'namadr' | 'addr' | 'domain' | 'string';
 
 const NET = /^\[?([0-9A-Fa-f:.]+?)\]?(?:\/(\d+))?$/;
+
+/** Client addresses kept converted for BlockList (see #socketAddress); the memo starts over past this many. */
+const CONVERTED_LIMIT = 1024;
 
 function parseNet(text: string): BlockList | null {
   const m = NET.exec(text);
@@ -53,10 +56,22 @@ function parseNet(text: string): BlockList | null {
   return list;
 }
 
+/** `address` as a SocketAddress, or null when it is none (as BlockList.check() treats a bad string: no match). */
+function toSocketAddress(address: string): SocketAddress | null {
+  const family = isIP(address);
+  if (family === 0) return null;
+  try {
+    return new SocketAddress({ address, family: family === 4 ? 'ipv4' : 'ipv6' });
+  } catch {
+    return null;
+  }
+}
+
 export class MatchList {
   readonly title: string;
   readonly #patterns: readonly Pattern[];
   readonly #kind: MatchKind;
+  readonly #converted = new Map<string, SocketAddress | null>();
   readonly #parent: boolean;
 
   private constructor(title: string, kind: MatchKind, parent: boolean, patterns: readonly Pattern[]) {
@@ -120,8 +135,8 @@ export class MatchList {
     for (const p of this.#patterns) {
       let hit = false;
       if (p.kind === 'net') {
-        const family = isIP(address);
-        hit = family !== 0 && p.list.check(address, family === 4 ? 'ipv4' : 'ipv6');
+        const converted = this.#socketAddress(address);
+        hit = converted !== null && p.list.check(converted);
       } else if (p.kind === 'name') {
         hit = this.#kind !== 'addr' && this.#hostMatch(lname, p.text);
       } else {
@@ -131,6 +146,21 @@ export class MatchList {
       if (hit) return !p.negate;
     }
     return false;
+  }
+
+  /**
+   * `address` as BlockList.check() takes it, or null when it is no IP
+   * address. A string would be converted anew at every check, and a session
+   * checks its client against mynetworks and other lists several times.
+   */
+  #socketAddress(address: string): SocketAddress | null {
+    let converted = this.#converted.get(address);
+    if (converted === undefined) {
+      converted = toSocketAddress(address);
+      if (this.#converted.size >= CONVERTED_LIMIT) this.#converted.clear();
+      this.#converted.set(address, converted);
+    }
+    return converted;
   }
 
   /** domain_list_match(): matches a domain name. */
