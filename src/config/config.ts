@@ -196,23 +196,34 @@ export class Config {
   }
 }
 
+/**
+ * The typed parameters, each converted at its first read (so a bad value
+ * is an error only for the program that reads it) and from then on a
+ * read-only data property: services read some parameters at every command,
+ * a few hundred reads a message, and a getter with a cache behind it cost
+ * a call and two map lookups each time. Nothing can be added or assigned.
+ */
 function typedParams(config: Config): Params {
-  const cache = new Map<string, unknown>();
   const params = {};
   for (const name of Object.keys(PARAMS) as ParamName[]) {
     Object.defineProperty(params, name, {
       enumerable: true,
+      configurable: true,
       get() {
-        if (cache.has(name)) return cache.get(name);
         const spec = PARAMS[name] as ParamSpec<unknown>;
         const converted = spec.convert(config.value(name), name);
         if (!converted.ok) throw new ConfigError(`${config.origin(name)}${converted.error}`);
-        cache.set(name, converted.value);
+        Object.defineProperty(params, name, {
+          value: converted.value,
+          enumerable: true,
+          writable: false,
+          configurable: false,
+        });
         return converted.value;
       },
     });
   }
-  return Object.freeze(params) as Params;
+  return Object.preventExtensions(params) as Params;
 }
 
 export interface ReadConfigOptions {
