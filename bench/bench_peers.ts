@@ -8,8 +8,19 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../test/peers/postfix_instance.ts';
 import { findProgram } from '../test/peers/programs.ts';
@@ -26,20 +37,29 @@ export interface SmtpSourceOptions {
   readonly started?: bigint;
 }
 
-/** Runs smtp-source; resolves with seconds taken and the messages acknowledged (its -c counter). */
+/**
+ * Runs smtp-source; resolves with seconds taken and the messages acknowledged
+ * (its -c counter). The counter, printed after every message, goes to a
+ * file read at the end: through a pipe, this process woke for each message,
+ * and that cost about a twentieth of the machine, taken from the server.
+ */
 export function smtpSource(o: SmtpSourceOptions): Promise<{ seconds: number; acked: number }> {
   const args = ['-4', '-c', '-s', String(o.sessions), '-m', String(o.messages), '-l', String(o.size)];
   args.push('-f', 'bench@example.org', '-t', o.to, `127.0.0.1:${o.port}`);
+  const counterDir = mkdtempSync(join(tmpdir(), 'affix-smtp-source-'));
+  const counterFile = join(counterDir, 'counter');
+  const counter = openSync(counterFile, 'w');
   const started = o.started ?? process.hrtime.bigint();
   return new Promise((resolve, reject) => {
-    const child = spawn(findProgram('smtp-source')!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    // -c prints a running count; only the last one matters.
-    let out = '';
+    const child = spawn(findProgram('smtp-source')!, args, { stdio: ['ignore', counter, 'pipe'] });
+    closeSync(counter);
     let err = '';
-    child.stdout.setEncoding('latin1').on('data', (d: string) => (out = (out + d).slice(-200)));
-    child.stderr.setEncoding('latin1').on('data', (d: string) => (err += d));
+    child.stderr?.setEncoding('latin1').on('data', (d: string) => (err += d));
     child.on('close', (code) => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const out = readFileSync(counterFile, 'latin1').slice(-200);
+      rmSync(counterDir, { recursive: true, force: true });
+      // -c prints a running count; only the last one matters.
       const counts = out.split(/[\r\n]/).filter((x) => /^\d+$/.test(x.trim()));
       const acked = counts.length > 0 ? Number(counts.at(-1)) : 0;
       if (code !== 0) reject(new Error(`smtp-source exited ${code}: ${err}`));
@@ -180,33 +200,41 @@ export function writeAffixBenchConfig(
   return queue;
 }
 
-const AFFIX_ENTRY = join(import.meta.dirname, '..', 'test', 'peers', 'affix_entry.ts');
-
 /** A running affix daemon of a bench: the port its smtpd listens on, and how to stop it and remove `dir`. */
 export interface AffixDaemon {
   readonly port: number;
   stop(): Promise<void>;
 }
 
+let deployed: readonly string[] | null = null;
+
+/** The affix command line, compiled (buildAffix) at the first call into a directory removed with the spools. */
+function deployedAffix(): readonly string[] {
+  if (deployed === null) {
+    const dir = mkdtempSync(join(tmpdir(), 'affix-bench-build-'));
+    removeLater(dir);
+    deployed = buildAffix(dir);
+  }
+  return deployed;
+}
+
 /**
- * affix as it is deployed: `affix postfix -c dir start-fg` in a process of
- * its own, with bin/affix.js's thread pool (test/peers/affix_entry.ts), so
- * the bench's own work does not share its event loop. Resolves once `port`
- * accepts connections; stop() sends SIGTERM (SIGKILL after 15 s) and
+ * affix as it is deployed: `affix postfix -c dir start-fg`, compiled by tsc
+ * as `npm start` runs it (not through tsx, whose transform names every
+ * function with an Object.defineProperty() call and cost a few percent),
+ * in a process of its own with bin/affix.js's thread pool, so the bench's
+ * own work does not share its event loop. Resolves once the daemon has
+ * started (see waitForLog); stop() sends SIGTERM (SIGKILL after 15 s) and
  * leaves `dir` to removeLeftBehind(). AFFIX_BENCH_NODE_ARGS adds node options to the daemon's
  * command line, for example `--cpu-prof --cpu-prof-dir=/tmp/prof` to
  * profile it under the bench's load.
  */
 export async function startAffixDaemon(dir: string, port: number): Promise<AffixDaemon> {
   const nodeArgs = process.env['AFFIX_BENCH_NODE_ARGS']?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(
-    process.execPath,
-    [...nodeArgs, '--import', 'tsx', AFFIX_ENTRY, 'postfix', '-c', dir, 'start-fg'],
-    {
-      stdio: 'ignore',
-    },
-  );
+  const [node, entry] = deployedAffix();
+  const child = spawn(node!, [...nodeArgs, entry!, 'postfix', '-c', dir, 'start-fg'], { stdio: 'ignore' });
   await waitForPort(port);
+  await waitForLog(join(dir, 'mail.log'), 'daemon started');
   return {
     port,
     stop: async () => {
@@ -220,6 +248,20 @@ export async function startAffixDaemon(dir: string, port: number): Promise<Affix
       removeLater(dir);
     },
   };
+}
+
+/**
+ * Waits until `text` appears in the log file `path`. The master logs
+ * `daemon started` only once its services and its smtpd worker processes
+ * serve; its port accepts (and holds) connections earlier, while the
+ * workers still load, and a bench started then would time that start-up.
+ */
+async function waitForLog(path: string, text: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(existsSync(path) && readFileSync(path, 'utf8').includes(text))) {
+    if (Date.now() > deadline) throw new Error(`${path}: no "${text}" after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /**
