@@ -22,7 +22,7 @@ import { SMTPD_LOG } from './smtpd_log.ts';
 import { finishMessage, startMessage } from './smtpd_message.ts';
 import { SMTPD_REPLY, type SmtpdReply } from './smtpd_replies.ts';
 import type { BdatSplitter, OpenMessage, SmtpdSession } from './smtpd_state.ts';
-import { stripLineEnd } from './smtpd_stream.ts';
+import { lineBefore } from './smtpd_stream.ts';
 import type { SmtpdToken } from './smtpd_token.ts';
 
 /** Cuts BDAT content into line records; the partial last line waits for the next fragment. */
@@ -66,7 +66,7 @@ export class BdatLines implements BdatSplitter {
     const whole = this.#partialLength === 0 ? tail : Buffer.concat([...this.#partial, tail]);
     this.#partial = [];
     this.#partialLength = 0;
-    const { data, bareLf } = stripLineEnd(whole, this.#detect);
+    const { data, bareLf } = lineBefore(whole, whole.length, this.#detect);
     return [data, true, bareLf];
   }
 

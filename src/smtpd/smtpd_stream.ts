@@ -44,18 +44,21 @@ export interface GotLine {
 }
 
 /**
- * A line that ended in LF (`data` without it), its CR stripped as getLine()
- * describes: with `detectBareLf`, exactly one CR, and a line without one is
- * reported as ending in a bare LF; otherwise every CR before the LF.
+ * The line that ends with the LF at index `lf` of `buf` (or at its end),
+ * its CR stripped as getLine() describes: with `detectBareLf`, exactly one
+ * CR, and a line without one is reported as ending in a bare LF; otherwise
+ * every CR before the LF. One view of `buf`, no copy.
  */
-export function stripLineEnd(data: Buffer, detectBareLf: boolean): GotLine {
+export function lineBefore(buf: Buffer, lf: number, detectBareLf: boolean): GotLine {
+  let end = lf;
+  let bareLf = false;
   if (detectBareLf) {
-    const bareLf = data.length === 0 || data[data.length - 1] !== 13;
-    return { data: bareLf ? data : data.subarray(0, data.length - 1), complete: true, bareLf };
+    if (end === 0 || buf[end - 1] !== 13) bareLf = true;
+    else end--;
+  } else {
+    while (end > 0 && buf[end - 1] === 13) end--;
   }
-  let end = data.length;
-  while (end > 0 && data[end - 1] === 13) end--;
-  return { data: data.subarray(0, end), complete: true, bareLf: false };
+  return { data: buf.subarray(0, end), complete: true, bareLf };
 }
 
 export interface StreamTimes {
@@ -152,6 +155,22 @@ export class SmtpdStream {
     return this.#eof;
   }
 
+  /** Drops the first `n` unread bytes, which all lie in the first chunk. */
+  #skipInFirst(n: number): void {
+    const c = this.#chunks[0]!;
+    if (c.length === n) this.#chunks.shift();
+    else this.#chunks[0] = c.subarray(n);
+    this.#buffered -= n;
+    this.#resumeIfDrained();
+  }
+
+  #resumeIfDrained(): void {
+    if (this.#paused && this.#buffered < HIGH_WATER / 2) {
+      this.#paused = false;
+      this.#socket.resume();
+    }
+  }
+
   #take(n: number): Buffer {
     const parts: Buffer[] = [];
     while (n > 0 && this.#chunks.length > 0) {
@@ -168,10 +187,7 @@ export class SmtpdStream {
         n = 0;
       }
     }
-    if (this.#paused && this.#buffered < HIGH_WATER / 2) {
-      this.#paused = false;
-      this.#socket.resume();
-    }
+    this.#resumeIfDrained();
     return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
   }
 
@@ -242,9 +258,18 @@ export class SmtpdStream {
     return lf < 0 ? null : this.#completeLine(lf, detectBareLf);
   }
 
-  /** Takes the line whose LF is at `lf`, its line end stripped (stripLineEnd). */
+  /**
+   * Takes the line whose LF is at `lf`, its line end stripped (lineBefore).
+   * A line within the first chunk, the usual case, is a view of it.
+   */
   #completeLine(lf: number, detectBareLf: boolean): GotLine {
-    return stripLineEnd(this.#take(lf + 1).subarray(0, lf), detectBareLf);
+    const first = this.#chunks[0]!;
+    if (lf < first.length) {
+      const line = lineBefore(first, lf, detectBareLf);
+      this.#skipInFirst(lf + 1);
+      return line;
+    }
+    return lineBefore(this.#take(lf + 1), lf, detectBareLf);
   }
 
   /** Discards input up to and including the next LF, holding at most one buffer at a time. */
